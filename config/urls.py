@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps import Sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+from consult import views as consult_views
+
+handler400 = "frontend.views.bad_request"
+handler403 = "frontend.views.permission_denied"
+handler404 = "frontend.views.page_not_found"
+handler500 = "frontend.views.server_error"
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/v1/", include("config.api_urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": Sitemap}}),
+    *i18n_patterns(
+        path("search/", consult_views.search, name="search"),
+        path("", include(wagtail_urls)),
+        prefix_default_language=True,
+    ),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns

@@ -1,0 +1,64 @@
+"""Shared API plumbing: the error contract and pagination (see ARCHITECTURE.md).
+
+Errors are JSON {"code", "message", "fields"} with the right 4xx status; the message is in
+the request's language (Accept-Language, activated by LocaleMiddleware).
+"""
+
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _flatten(detail):
+    if isinstance(detail, list):
+        return [str(item) for item in detail]
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    return [str(detail)]
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, BadRequest):
+        exc = exceptions.ParseError(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    fields = {}
+    code = getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+        message = _("Some of the values you sent are not valid. Correct them and try again.")
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = _flatten(fields)
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else code
+        message = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else str(exc.default_detail)
+    else:  # pragma: no cover - DRF only hands APIExceptions here
+        message = _("The request could not be processed.")
+    body = {"code": code, "message": message, "fields": fields}
+    return Response(body, status=response.status_code, headers=_retry_after(response))
+
+
+def _retry_after(response):
+    value = response.headers.get("Retry-After") if hasattr(response, "headers") else None
+    return {"Retry-After": value} if value else None
+
+
+def bad_request(message: str, **fields) -> Response:
+    return Response({"code": "bad_request", "message": message, "fields": fields},
+                    status=status.HTTP_400_BAD_REQUEST)

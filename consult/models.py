@@ -1,0 +1,255 @@
+"""Consultation and roundtable pages: the domain that editors publish."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms.blocks import RICH_TEXT_FEATURES
+from consult.blocks import AgendaItemBlock, SectionBlock, SeedStatementBlock
+
+
+class ConsultationStatus(models.TextChoices):
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ModerationMode(models.TextChoices):
+    POST = "post", _("Post-moderation: contributions appear at once and are reviewed afterwards")
+    PRE = "pre", _("Pre-moderation: contributions appear after a moderator approves them")
+
+
+class RoundtableState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    LIVE = "live", _("Live")
+    ENDED = "ended", _("Ended")
+
+
+def status_q(status: str, now=None) -> Q:
+    """The database filter for a derived consultation status."""
+    now = now or timezone.now()
+    if status == ConsultationStatus.OPEN:
+        return Q(opens_at__lte=now) & (Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+    if status == ConsultationStatus.CLOSED:
+        return Q(closes_at__lte=now)
+    return Q(opens_at__isnull=True) | Q(opens_at__gt=now)
+
+
+class ConsultationIndexPage(Page):
+    """Lists consultations and roundtables with filters (see consult.views)."""
+
+    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES, verbose_name=_("introduction"))
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["consult.ConsultationPage", "consult.RoundtablePage"]
+    parent_page_types = ["cms.HomePage"]
+
+    class Meta:
+        verbose_name = _("consultation index")
+
+    def serve(self, request, *args, **kwargs):
+        from consult.views import consultation_index
+
+        return consultation_index(request, self)
+
+
+class ConsultationPage(Page):
+    """A draft policy split into sections, open for comment between two dates."""
+
+    summary = models.TextField(verbose_name=_("summary"))
+    introduction = RichTextField(blank=True, features=RICH_TEXT_FEATURES, verbose_name=_("introduction"))
+    sections = StreamField([("section", SectionBlock())], verbose_name=_("draft sections"))
+    opens_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opens at"))
+    closes_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closes at"))
+    moderation_mode = models.CharField(
+        max_length=8, choices=ModerationMode.choices, default=ModerationMode.POST,
+        verbose_name=_("moderation mode"),
+    )
+    topics = ParentalManyToManyField("cms.Topic", blank=True, related_name="consultations",
+                                     verbose_name=_("topics"))
+    region = models.ForeignKey("cms.Region", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("region"))
+    agency = models.CharField(max_length=255, blank=True, verbose_name=_("responsible office"))
+    contact_email = models.EmailField(blank=True, verbose_name=_("contact e-mail"))
+    contact_details = models.TextField(blank=True, verbose_name=_("contact details"))
+    source_reference = models.CharField(max_length=255, blank=True, verbose_name=_("source reference"),
+                                        help_text=_("For example the Federal Register document number."))
+    official_response = RichTextField(blank=True, features=RICH_TEXT_FEATURES,
+                                      verbose_name=_("official response"))
+    response_published_at = models.DateTimeField(null=True, blank=True,
+                                                 verbose_name=_("response published at"))
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("introduction"),
+        FieldPanel("sections"),
+        MultiFieldPanel([FieldPanel("opens_at"), FieldPanel("closes_at"), FieldPanel("moderation_mode")],
+                        heading=_("Participation")),
+        MultiFieldPanel([FieldPanel("topics"), FieldPanel("region")], heading=_("Classification")),
+        MultiFieldPanel([FieldPanel("agency"), FieldPanel("contact_email"), FieldPanel("contact_details"),
+                         FieldPanel("source_reference")], heading=_("Responsible office")),
+        MultiFieldPanel([FieldPanel("official_response"), FieldPanel("response_published_at")],
+                        heading=_("Official response")),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("sections")]
+    parent_page_types = ["consult.ConsultationIndexPage"]
+    subpage_types = []
+    template = "consult/consultation_page.html"
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+
+    def status_at(self, now=None) -> str:
+        now = now or timezone.now()
+        if self.opens_at is None or now < self.opens_at:
+            return ConsultationStatus.UPCOMING
+        if self.closes_at is not None and now >= self.closes_at:
+            return ConsultationStatus.CLOSED
+        return ConsultationStatus.OPEN
+
+    @property
+    def status(self) -> str:
+        return self.status_at()
+
+    @property
+    def status_label(self):
+        return ConsultationStatus(self.status).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ConsultationStatus.OPEN
+
+    @cached_property
+    def section_list(self) -> list[dict]:
+        """Sections as plain dicts with their stable ids, in order."""
+        result = []
+        for number, child in enumerate(self.sections, start=1):
+            if child.block_type != "section":
+                continue
+            result.append({
+                "id": str(child.id),
+                "number": number,
+                "heading": child.value["heading"],
+                "body": child.value["body"],
+                "anchor": f"section-{child.id}",
+            })
+        return result
+
+    def section_by_id(self, section_id: str):
+        return next((s for s in self.section_list if s["id"] == str(section_id)), None)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["sections"] = self.section_list
+        return context
+
+
+class RoundtablePage(Page):
+    """A scheduled live session with an agenda, seed statements and facilitators."""
+
+    summary = models.TextField(verbose_name=_("summary"))
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ends at"))
+    venue = models.CharField(max_length=255, blank=True, verbose_name=_("venue"),
+                             help_text=_("Where people can attend in person, if anywhere."))
+    agenda = StreamField([("item", AgendaItemBlock())], blank=True, verbose_name=_("agenda"))
+    seed_statements = StreamField([("statement", SeedStatementBlock())], blank=True,
+                                  verbose_name=_("seed statements"))
+    state = models.CharField(max_length=12, choices=RoundtableState.choices,
+                             default=RoundtableState.SCHEDULED, verbose_name=_("state"))
+    current_agenda_item = models.CharField(max_length=64, blank=True, verbose_name=_("current agenda item"))
+    topics = ParentalManyToManyField("cms.Topic", blank=True, related_name="roundtables",
+                                     verbose_name=_("topics"))
+    region = models.ForeignKey("cms.Region", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("region"))
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        MultiFieldPanel([FieldPanel("starts_at"), FieldPanel("ends_at"), FieldPanel("venue")],
+                        heading=_("Schedule")),
+        FieldPanel("agenda"),
+        FieldPanel("seed_statements"),
+        InlinePanel("facilitators", label=_("Facilitators")),
+        MultiFieldPanel([FieldPanel("topics"), FieldPanel("region")], heading=_("Classification")),
+        FieldPanel("state"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("agenda")]
+    parent_page_types = ["consult.ConsultationIndexPage"]
+    subpage_types = []
+    template = "consult/roundtable_page.html"
+
+    class Meta:
+        verbose_name = _("roundtable")
+        verbose_name_plural = _("roundtables")
+
+    @property
+    def state_label(self):
+        return RoundtableState(self.state).label
+
+    @cached_property
+    def agenda_items(self) -> list[dict]:
+        return [
+            {"id": str(child.id), "number": n, **child.value}
+            for n, child in enumerate(self.agenda, start=1)
+        ]
+
+    @cached_property
+    def statements(self) -> list[dict]:
+        return [{"id": str(child.id), "text": child.value} for child in self.seed_statements]
+
+
+class RoundtableFacilitator(Orderable):
+    page = ParentalKey(RoundtablePage, on_delete=models.CASCADE, related_name="facilitators")
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    role = models.CharField(max_length=120, blank=True, verbose_name=_("role"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("account"),
+                             help_text=_("The account that may run the facilitator console."))
+
+    panels = [FieldPanel("name"), FieldPanel("role"), FieldPanel("user")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("facilitator")
+
+    def __str__(self):
+        return self.name
+
+
+class SearchEntry(models.Model):
+    """One searchable unit (a page, or one section of a consultation), normalised.
+
+    `text` is normalised with consult.textnorm.normalise (letters, digits, diacritics, ZWNJ);
+    `compact` is the same with every space removed, so "می‌شود", "می شود" and "میشود" meet.
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    locale = models.ForeignKey("wagtailcore.Locale", on_delete=models.CASCADE, related_name="+")
+    section_id = models.CharField(max_length=64, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=255)
+    snippet = models.TextField()
+    text = models.TextField()
+    compact = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["locale", "page"])]
+        constraints = [models.UniqueConstraint(fields=["page", "section_id"], name="search_entry_unique")]
+
+    def __str__(self):
+        return self.title
+
+
+def html_to_text(html) -> str:
+    return strip_tags(str(html)).replace("&nbsp;", " ")

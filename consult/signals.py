@@ -1,0 +1,23 @@
+"""Keep the public search index in step with publishing (consult's own pages only)."""
+
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from wagtail.signals import page_published, page_unpublished
+
+from consult import search
+
+
+@receiver(page_published)
+def index_published_page(sender, instance, **kwargs):
+    search.index_page(instance.specific)
+
+
+@receiver(page_unpublished)
+def unindex_unpublished_page(sender, instance, **kwargs):
+    search.remove_page(instance)
+
+
+@receiver(post_delete)
+def unindex_deleted_page(sender, instance, **kwargs):
+    if sender in search.INDEXED_PAGE_TYPES():
+        search.remove_page(instance)

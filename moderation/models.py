@@ -1,0 +1,1 @@
+"""Flags, screening, the queue and the audit log arrive with the moderation issue."""

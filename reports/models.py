@@ -1,0 +1,1 @@
+"""Aggregations for decision-makers arrive with the reports issue."""

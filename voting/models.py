@@ -1,0 +1,1 @@
+"""Votes, statement responses and polls arrive with the participation issue."""
