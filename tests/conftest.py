@@ -1,10 +1,4 @@
-import os
-
 import pytest
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# around it are ordinary synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
