@@ -100,7 +100,8 @@ def _budget_sections(code: str):
 
 
 def _open_now(page):
-    if page.status != ConsultationStatus.OPEN:
+    """Open a demo consultation for OPEN_FOR_DAYS from now unless it is open with an end date."""
+    if page.status != ConsultationStatus.OPEN or page.closes_at is None:
         now = timezone.now()
         services.page_update_and_publish(page=page, fields={
             "opens_at": now, "closes_at": now + datetime.timedelta(days=OPEN_FOR_DAYS)})
@@ -150,8 +151,8 @@ def _roundtable(tree: SiteTree, topics, regions) -> list[Page]:
                         "value": {"title": row[first], "description": row[first + 1], "duration_minutes": row[5]}}
                        for row in content.ROUNDTABLE_AGENDA],
             "seed_statements": [{"type": "statement", "id": content.stable_id(f"statement-{row[0]}"),
-                                 "value": row[1 if code == "fa" else 2]} for row in content.ROUNDTABLE_STATEMENTS],
-            "venue": "" if code == "fa" else "",
+                                 "value": row[1 if code == "fa" else 2]}
+                                for row in content.ROUNDTABLE_STATEMENTS],
             "region": regions["tehran"][code],
         }
 
@@ -178,29 +179,40 @@ def _import_shared_drafts(tree: SiteTree, topics, regions, data_dir: Path, repor
         report.skipped.append(str(data_dir))
         log(f"Real drafts not found at {data_dir}: loaded Rayzan's own sample only.")
         return
-    from consult.importers.fr_xml import import_fr_xml
-    from consult.importers.udhr import import_udhr
+    from consult.importers import udhr
 
+    # Import each draft once: a second run finds the page and leaves it (and its history) alone.
     va = data_dir / "va-herbicide-proposed-rule.xml"
     if va.is_file():
-        page = import_fr_xml(va, parent=tree.indexes["en"], open_for_days=None)
-        _open_now(page)
+        page = _import_fr_once(va, tree.indexes["en"], open_for_days=OPEN_FOR_DAYS)
         _classify(page, topics["veterans"]["en"], regions["national"]["en"])
         report.pages.append(page)
         report.imported.append(va.name)
     uscg = data_dir / "uscg-biscayne-bay-safety-zone-proposed-rule.xml"
     if uscg.is_file():
-        page = import_fr_xml(uscg, parent=tree.indexes["en"])  # keeps its own (past) comment period
+        page = _import_fr_once(uscg, tree.indexes["en"], open_for_days=None)  # its own, past, period
         report.pages.append(page)
         report.imported.append(uscg.name)
     fa_path, en_path = data_dir / "udhr-fa.html", data_dir / "udhr-en.html"
     if fa_path.is_file() and en_path.is_file():
-        fa_page, en_page = import_udhr(fa_path, en_path, indexes=tree.indexes)
-        for page, code in ((fa_page, "fa"), (en_page, "en")):
-            _open_now(page)
+        existing = udhr.find_existing(tree.indexes["fa"])
+        if existing is not None and existing.get_translation_or_none(tree.indexes["en"].locale):
+            pages = (existing, existing.get_translation(tree.indexes["en"].locale).specific)
+        else:
+            pages = udhr.import_udhr(fa_path, en_path, indexes=tree.indexes, open_for_days=OPEN_FOR_DAYS)
+        for page, code in zip(pages, ("fa", "en"), strict=True):
             _classify(page, topics["human-rights"][code], regions["national"][code])
-        report.pages += [fa_page, en_page]
+        report.pages += list(pages)
         report.imported += [fa_path.name, en_path.name]
+
+
+def _import_fr_once(path: Path, parent, *, open_for_days):
+    from consult.importers import fr_xml
+
+    existing = fr_xml.find_existing(parent, fr_xml.parse_fr_xml(path))
+    if existing is not None:
+        return existing
+    return fr_xml.import_fr_xml(path, parent=parent, open_for_days=open_for_days)
 
 
 def _classify(page, topic, region):

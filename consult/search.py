@@ -19,7 +19,8 @@ MAX_QUERY_LENGTH = 200
 MAX_RESULTS = 50
 
 
-def INDEXED_PAGE_TYPES():  # noqa: N802  (a constant that needs the app registry)
+def indexed_page_types() -> tuple[type, ...]:
+    """The page models the public search covers (a function: models load after this module)."""
     return (ConsultationPage, RoundtablePage)
 
 
@@ -46,7 +47,7 @@ def _entries_for(page) -> list[SearchEntry]:
 
 
 def index_page(page) -> None:
-    if not isinstance(page, INDEXED_PAGE_TYPES()):
+    if not isinstance(page, indexed_page_types()):
         return
     SearchEntry.objects.filter(page_id=page.pk).delete()
     if page.live:
@@ -60,7 +61,7 @@ def remove_page(page) -> None:
 def rebuild() -> int:
     SearchEntry.objects.all().delete()
     count = 0
-    for model in INDEXED_PAGE_TYPES():
+    for model in indexed_page_types():
         for page in model.objects.live():
             index_page(page)
             count += 1

@@ -19,5 +19,5 @@ def unindex_unpublished_page(sender, instance, **kwargs):
 
 @receiver(post_delete)
 def unindex_deleted_page(sender, instance, **kwargs):
-    if sender in search.INDEXED_PAGE_TYPES():
+    if sender in search.indexed_page_types():
         search.remove_page(instance)

@@ -5,6 +5,7 @@ Used by `load_demo` and by tests; idempotent (finds what exists, creates what is
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
@@ -32,8 +33,12 @@ class SiteTree:
 
 @transaction.atomic
 def ensure_site_tree() -> SiteTree:
+    # Migrations create the locales and the root page; a flushed database (transactional tests,
+    # a fresh restore) may lack them, so make sure they exist.
+    for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES:
+        Locale.objects.get_or_create(language_code=code)
     fa = Locale.objects.get(language_code="fa")
-    root = Page.get_first_root_node()
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=fa))
     home = HomePage.objects.filter(locale=fa, depth=2).first()
     if home is None:
         # Wagtail's migrations leave a placeholder "Welcome" page at /home/: replace it.

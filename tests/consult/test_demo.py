@@ -55,9 +55,12 @@ def test_demo_with_shared_drafts_twice(client):
     va = ConsultationPage.objects.get(title__startswith="Updating VA Adjudication Regulations")
     assert va.locale.language_code == "en"
     assert va.status == ConsultationStatus.OPEN, "the demo opens imported drafts for 60 days"
-    udhr = ConsultationPage.objects.filter(title__in=["Universal Declaration of Human Rights", "اعلامیه جهانی حقوق بشر"])
+    udhr = ConsultationPage.objects.filter(slug="udhr")
     assert udhr.count() == 2
-    assert all(page.status == ConsultationStatus.OPEN for page in udhr)
+    assert all(page.status == ConsultationStatus.OPEN and page.closes_at for page in udhr)
+    revisions = {page.pk: page.revisions.count() for page in ConsultationPage.objects.all()}
+    run_demo(DRAFTS)
+    assert {page.pk: page.revisions.count() for page in ConsultationPage.objects.all()} == revisions
     assert client.get(va.url).status_code == 200
 
 

@@ -4,7 +4,6 @@ import datetime
 
 import html5lib
 import pytest
-from django.utils import timezone
 
 from consult import services
 from tests import factories
