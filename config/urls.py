@@ -9,10 +9,10 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from consult import views as consult_views
 
-handler400 = "frontend.views.bad_request"
-handler403 = "frontend.views.permission_denied"
-handler404 = "frontend.views.page_not_found"
-handler500 = "frontend.views.server_error"
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),

@@ -7,10 +7,28 @@ the request's language (Accept-Language, activated by LocaleMiddleware).
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error contract, for the OpenAPI schema: every 4xx answer has this body."""
+
+    code = serializers.CharField(help_text="Machine-readable, e.g. invalid, not_found, method_not_allowed.")
+    message = serializers.CharField(help_text="For people, in the request's language.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per-parameter or per-field messages; empty when the error is not about one.")
+
+
+def only_public_api(endpoints, **kwargs):
+    """drf-spectacular preprocessing hook: document /api/v1/ only.
+
+    Wagtail's admin API is built on DRF too; without this its private endpoints would leak
+    into the public schema."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
 
 
 class Pagination(PageNumberPagination):

@@ -1,8 +1,8 @@
 """Consultation and roundtable pages: the domain that editors publish."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
@@ -32,16 +32,6 @@ class RoundtableState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     LIVE = "live", _("Live")
     ENDED = "ended", _("Ended")
-
-
-def status_q(status: str, now=None) -> Q:
-    """The database filter for a derived consultation status."""
-    now = now or timezone.now()
-    if status == ConsultationStatus.OPEN:
-        return Q(opens_at__lte=now) & (Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-    if status == ConsultationStatus.CLOSED:
-        return Q(closes_at__lte=now)
-    return Q(opens_at__isnull=True) | Q(opens_at__gt=now)
 
 
 class ConsultationIndexPage(Page):
@@ -109,6 +99,11 @@ class ConsultationPage(Page):
     class Meta:
         verbose_name = _("consultation")
         verbose_name_plural = _("consultations")
+
+    def clean(self):
+        super().clean()
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The closing time must be after the opening time.")})
 
     def status_at(self, now=None) -> str:
         now = now or timezone.now()

@@ -1,22 +1,58 @@
 """Reads for consult: pages, listings and filters. Never writes."""
 
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Locale, Page
 
-from consult.models import (
-    ConsultationPage,
-    ConsultationStatus,
-    RoundtablePage,
-    RoundtableState,
-    status_q,
-)
+from consult.models import ConsultationPage, ConsultationStatus, RoundtablePage, RoundtableState
 
 ROUNDTABLE_STATUS = {
     ConsultationStatus.UPCOMING: RoundtableState.SCHEDULED,
     ConsultationStatus.OPEN: RoundtableState.LIVE,
     ConsultationStatus.CLOSED: RoundtableState.ENDED,
 }
-_STATUS_RANK = {ConsultationStatus.OPEN: 0, ConsultationStatus.UPCOMING: 1, ConsultationStatus.CLOSED: 2}
+
+
+OPEN, UPCOMING, CLOSED = 0, 1, 2  # listing ranks, the order of consultation_listing
+RANK_OF_STATUS = {ConsultationStatus.OPEN: OPEN, ConsultationStatus.UPCOMING: UPCOMING,
+                   ConsultationStatus.CLOSED: CLOSED}
+_RANK_OF_STATE = {state: RANK_OF_STATUS[status] for status, state in ROUNDTABLE_STATUS.items()}
+
+
+def _ordered_by_rank(queryset, rank, when):
+    """Rank ascending; within the closed rank the latest first, otherwise the soonest first."""
+    return queryset.annotate(listing_rank=rank, listing_when=when).order_by(
+        "listing_rank",
+        Case(When(listing_rank=CLOSED, then=F("listing_when"))).desc(nulls_last=True),
+        Case(When(listing_rank__lt=CLOSED, then=F("listing_when"))).asc(nulls_last=True),
+        "pk",
+    )
+
+
+def consultations_listed(now=None):
+    """Published, public consultations in listing order, with a `listing_rank` to filter on.
+
+    The rank mirrors ConsultationPage.status_at exactly (upcoming is tested before closed)."""
+    now = now or timezone.now()
+    rank = Case(
+        When(Q(opens_at__isnull=True) | Q(opens_at__gt=now), then=Value(UPCOMING)),
+        When(closes_at__lte=now, then=Value(CLOSED)),
+        default=Value(OPEN), output_field=IntegerField(),
+    )
+    when = Coalesce("closes_at", "first_published_at", output_field=DateTimeField())
+    queryset = (ConsultationPage.objects.live().public()
+                .select_related("locale", "region").prefetch_related("topics"))
+    return _ordered_by_rank(queryset, rank, when)
+
+
+def roundtables_listed():
+    """Published, public roundtables: live first, then scheduled, then ended."""
+    rank = Case(*[When(state=state, then=Value(value)) for state, value in _RANK_OF_STATE.items()],
+                default=Value(CLOSED), output_field=IntegerField())
+    queryset = (RoundtablePage.objects.live().public()
+                .select_related("locale", "region").prefetch_related("topics"))
+    return _ordered_by_rank(queryset, rank, F("starts_at"))
 
 
 def live_page_for_stream(page_id: int) -> Page | None:
@@ -35,32 +71,25 @@ def participation_status(page) -> str:
 
 def consultation_listing(*, parent: Page | None = None, locale: Locale | None = None, status: str = "",
                          topic_id: int | None = None, region_id: int | None = None) -> list[Page]:
-    """Published consultations and roundtables, open first, then upcoming, then closed."""
+    """Published consultations and roundtables together, open first, then upcoming, then closed
+    (the same order as the API's lists, merged across the two page types)."""
     now = timezone.now()
-    consultations = ConsultationPage.objects.live().public()
-    roundtables = RoundtablePage.objects.live().public()
+    consultations, roundtables = consultations_listed(now), roundtables_listed()
     if parent is not None:
         consultations, roundtables = consultations.child_of(parent), roundtables.child_of(parent)
     if locale is not None:
         consultations, roundtables = consultations.filter(locale=locale), roundtables.filter(locale=locale)
     if status:
-        consultations = consultations.filter(status_q(status, now))
-        roundtables = roundtables.filter(state=ROUNDTABLE_STATUS[status])
+        consultations = consultations.filter(listing_rank=RANK_OF_STATUS[status])
+        roundtables = roundtables.filter(listing_rank=RANK_OF_STATUS[status])
     if topic_id:
         consultations, roundtables = consultations.filter(topics=topic_id), roundtables.filter(topics=topic_id)
     if region_id:
         consultations = consultations.filter(region_id=region_id)
         roundtables = roundtables.filter(region_id=region_id)
-    pages = [
-        *consultations.select_related("region", "locale").prefetch_related("topics"),
-        *roundtables.select_related("region", "locale").prefetch_related("topics"),
-    ]
 
     def key(page):
-        state = participation_status(page)
-        when = page.closes_at if isinstance(page, ConsultationPage) else page.starts_at
-        when = when or page.first_published_at or now
-        stamp = when.timestamp()
-        return (_STATUS_RANK[state], -stamp if state == ConsultationStatus.CLOSED else stamp, page.pk)
+        stamp = (page.listing_when or now).timestamp()
+        return (page.listing_rank, -stamp if page.listing_rank == CLOSED else stamp, page.pk)
 
-    return sorted(pages, key=key)
+    return sorted([*consultations, *roundtables], key=key)

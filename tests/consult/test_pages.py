@@ -67,6 +67,7 @@ def test_consultation_page_in_both_languages(client, bilingual):
 
 def test_persian_page_shows_jalali_dates_and_persian_digits(client, site_tree):
     page = factories.consultation(site_tree.indexes["fa"])
+    page.opens_at = datetime.datetime(2024, 2, 12, 10, 0, tzinfo=datetime.UTC)
     page.closes_at = datetime.datetime(2024, 3, 20, 10, 0, tzinfo=datetime.UTC)
     page.save_revision().publish()
     html = client.get(page.url).content.decode()
@@ -76,6 +77,7 @@ def test_persian_page_shows_jalali_dates_and_persian_digits(client, site_tree):
 
 def test_english_page_shows_gregorian_dates(client, site_tree):
     page = factories.consultation(site_tree.indexes["en"])
+    page.opens_at = datetime.datetime(2024, 2, 12, 10, 0, tzinfo=datetime.UTC)
     page.closes_at = datetime.datetime(2024, 3, 20, 10, 0, tzinfo=datetime.UTC)
     page.save_revision().publish()
     assert "20 March 2024" in client.get(page.url).content.decode()
