@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    "allauth",
+    "allauth.account",
+    "rules.apps.AutodiscoverRulesConfig",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -100,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -185,7 +189,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "wagtailadmin_login"
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",  # object rules: consult/rules.py, voting/rules.py
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
+
+# django-allauth: e-mail sign-in, verified e-mail required before taking part, no user
+# enumeration, and its per-IP limits on sign-up, sign-in and password reset (never on
+# signed-in writes: many citizens share one carrier-NAT address).
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rayzan] "
+ACCOUNT_SIGNUP_FORM_CLASS = "consult.accounts.forms.ParticipantSignupForm"
+ACCOUNT_ADAPTER = "consult.accounts.adapter.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {
+    "signup": os.environ.get("RAYZAN_LIMIT_SIGNUP", "20/m/ip"),
+    "login": os.environ.get("RAYZAN_LIMIT_LOGIN", "30/m/ip"),
+    "login_failed": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+}
+RAYZAN_CONSENT_VERSION = os.environ.get("RAYZAN_CONSENT_VERSION", "2026-11")
 
 # --- Languages --------------------------------------------------------------------------------
 LANGUAGE_CODE = "fa"
@@ -250,6 +285,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Rayzan -----------------------------------------------------------------------------------
+# Per-user write limits ("count/period", period s, m or h): the same for forms, API and socket.
+RAYZAN_RATE_LIMITS = {
+    "comment": os.environ.get("RAYZAN_LIMIT_COMMENTS", "10/m"),
+    "vote": os.environ.get("RAYZAN_LIMIT_VOTES", "120/m"),
+    "statement": os.environ.get("RAYZAN_LIMIT_STATEMENTS", "10/m"),
+    "poll": os.environ.get("RAYZAN_LIMIT_POLLS", "30/m"),
+}
+COMMENT_EDIT_WINDOW_MINUTES = 30
 RAYZAN_DEMO_DATA = os.environ.get("RAYZAN_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "drafts"))
 
 # --- Security (production) --------------------------------------------------------------------

@@ -16,3 +16,9 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECURE_SSL_REDIRECT = False
+
+# Connections opened by database_sync_to_async worker threads must not outlive a test, or the
+# test database cannot be dropped at the end of the run.
+for _database in DATABASES.values():  # noqa: F405
+    _database["CONN_MAX_AGE"] = 0
+    _database["CONN_HEALTH_CHECKS"] = False

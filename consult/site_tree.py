@@ -64,7 +64,23 @@ def ensure_site_tree() -> SiteTree:
     for code in ("en",):
         homes[code] = ensure_translation(home, code, {"title": HOME_TITLES[code], "intro": HOME_INTROS[code]})
         indexes[code] = ensure_translation(index, code, {"title": INDEX_TITLES[code], "intro": INDEX_INTROS[code]})
+    _grant_editors(root)
     return SiteTree(homes=homes, indexes=indexes)
+
+
+EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
+
+
+def _grant_editors(root: Page) -> None:
+    """Editors (and the admin role) may add, edit and publish every page of the site."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    permissions = Permission.objects.filter(content_type__app_label="wagtailcore",
+                                            codename__in=EDITOR_PAGE_PERMISSIONS)
+    for group in Group.objects.filter(name__in=["editor", "admin"]):
+        for permission in permissions:
+            GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)
 
 
 def ensure_translation(source: Page, language_code: str, fields: dict) -> Page:

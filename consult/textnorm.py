@@ -42,3 +42,14 @@ def normalise(text: str) -> str:
 def compact(text: str) -> str:
     """`normalise` with every space removed: "می شود", "می‌شود" and "میشود" become one."""
     return normalise(text).replace(" ", "")
+
+
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def localised_number(number) -> str:
+    """A number for a message in the active language: Persian digits in Persian."""
+    from django.utils.translation import get_language
+
+    text = str(number)
+    return text.translate(_PERSIAN_DIGITS) if (get_language() or "").startswith("fa") else text

@@ -12,6 +12,7 @@ from cms.models import Region, Topic
 from consult import search as search_index
 from consult import selectors
 from consult.models import ConsultationStatus
+from consult.textnorm import localised_number
 
 PAGE_SIZE = 12
 
@@ -36,7 +37,7 @@ class ListingFilterForm(forms.Form):
 def _reject_repeated(params, names):
     for name in names:
         if len(params.getlist(name)) > 1:
-            raise BadRequest(_("The filter “%(name)s” was given more than once.") % {"name": name})
+            raise BadRequest(_("Each filter can be given only once. Choose one value for each."))
 
 
 def consultation_index(request, index_page):
@@ -69,7 +70,7 @@ def search(request):
     query = request.GET.get("q", "").strip()
     if len(query) > search_index.MAX_QUERY_LENGTH:
         raise BadRequest(_("Your search is too long. Use at most %(max)s characters.")
-                         % {"max": search_index.MAX_QUERY_LENGTH})
+                         % {"max": localised_number(search_index.MAX_QUERY_LENGTH)})
     all_languages = request.GET.get("all") == "1"
     locale = None if all_languages else Locale.get_active()
     hits = search_index.search(query, locale=locale) if query else []

@@ -14,7 +14,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import RICH_TEXT_FEATURES
-from consult.blocks import AgendaItemBlock, SectionBlock, SeedStatementBlock
+from consult.blocks import AgendaItemBlock, PollBlock, SectionBlock, SeedStatementBlock
 
 
 class ConsultationStatus(models.TextChoices):
@@ -58,6 +58,10 @@ class ConsultationPage(Page):
     summary = models.TextField(verbose_name=_("summary"))
     introduction = RichTextField(blank=True, features=RICH_TEXT_FEATURES, verbose_name=_("introduction"))
     sections = StreamField([("section", SectionBlock())], verbose_name=_("draft sections"))
+    seed_statements = StreamField([("statement", SeedStatementBlock())], blank=True,
+                                  verbose_name=_("seed statements"),
+                                  help_text=_("Short claims people vote agree, disagree or pass on."))
+    polls = StreamField([("poll", PollBlock())], blank=True, verbose_name=_("polls"))
     opens_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opens at"))
     closes_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closes at"))
     moderation_mode = models.CharField(
@@ -72,7 +76,7 @@ class ConsultationPage(Page):
     contact_email = models.EmailField(blank=True, verbose_name=_("contact e-mail"))
     contact_details = models.TextField(blank=True, verbose_name=_("contact details"))
     source_reference = models.CharField(max_length=255, blank=True, verbose_name=_("source reference"),
-                                        help_text=_("For example the Federal Register document number."))
+                                        help_text=_("For example the official gazette number of the document."))
     official_response = RichTextField(blank=True, features=RICH_TEXT_FEATURES,
                                       verbose_name=_("official response"))
     response_published_at = models.DateTimeField(null=True, blank=True,
@@ -83,6 +87,8 @@ class ConsultationPage(Page):
         FieldPanel("summary"),
         FieldPanel("introduction"),
         FieldPanel("sections"),
+        FieldPanel("seed_statements"),
+        FieldPanel("polls"),
         MultiFieldPanel([FieldPanel("opens_at"), FieldPanel("closes_at"), FieldPanel("moderation_mode")],
                         heading=_("Participation")),
         MultiFieldPanel([FieldPanel("topics"), FieldPanel("region")], heading=_("Classification")),
@@ -161,6 +167,7 @@ class RoundtablePage(Page):
     agenda = StreamField([("item", AgendaItemBlock())], blank=True, verbose_name=_("agenda"))
     seed_statements = StreamField([("statement", SeedStatementBlock())], blank=True,
                                   verbose_name=_("seed statements"))
+    polls = StreamField([("poll", PollBlock())], blank=True, verbose_name=_("polls"))
     state = models.CharField(max_length=12, choices=RoundtableState.choices,
                              default=RoundtableState.SCHEDULED, verbose_name=_("state"))
     current_agenda_item = models.CharField(max_length=64, blank=True, verbose_name=_("current agenda item"))
@@ -176,6 +183,7 @@ class RoundtablePage(Page):
                         heading=_("Schedule")),
         FieldPanel("agenda"),
         FieldPanel("seed_statements"),
+        FieldPanel("polls"),
         InlinePanel("facilitators", label=_("Facilitators")),
         MultiFieldPanel([FieldPanel("topics"), FieldPanel("region")], heading=_("Classification")),
         FieldPanel("state"),

@@ -1,0 +1,28 @@
+"""consult's models: the Wagtail pages editors publish, and citizens' contributions."""
+
+from consult.models.contributions import (
+    Comment,
+    CommentEdit,
+    CommentStatus,
+    Profile,
+    Stance,
+    Statement,
+    StatementStatus,
+)
+from consult.models.pages import (
+    ConsultationIndexPage,
+    ConsultationPage,
+    ConsultationStatus,
+    ModerationMode,
+    RoundtableFacilitator,
+    RoundtablePage,
+    RoundtableState,
+    SearchEntry,
+    html_to_text,
+)
+
+__all__ = [
+    "Comment", "CommentEdit", "CommentStatus", "ConsultationIndexPage", "ConsultationPage",
+    "ConsultationStatus", "ModerationMode", "Profile", "RoundtableFacilitator", "RoundtablePage",
+    "RoundtableState", "SearchEntry", "Stance", "Statement", "StatementStatus", "html_to_text",
+]

@@ -1,0 +1,92 @@
+"""consult's permission rules, checked with user.has_perm(perm, obj) (django-rules).
+
+One vocabulary, `<app>.<verb>_<model>`; services check these and nothing else decides.
+"""
+
+import datetime
+
+import rules
+from django.conf import settings
+from django.utils import timezone
+
+from consult.models import CommentStatus, ConsultationPage, RoundtablePage, RoundtableState, StatementStatus
+from consult.roles import has_role
+
+
+@rules.predicate
+def is_participant(user):
+    """Signed in, active, with a participant profile (a display name and recorded consent)."""
+    return bool(user and user.is_authenticated and user.is_active and hasattr(user, "profile"))
+
+
+@rules.predicate
+def is_moderator(user):
+    return has_role(user, "moderator", "admin")
+
+
+@rules.predicate
+def is_official(user):
+    return has_role(user, "official", "admin")
+
+
+@rules.predicate
+def is_editor(user):
+    return has_role(user, "editor", "admin")
+
+
+@rules.predicate
+def page_is_open(user, page):
+    """A consultation open for comment, or a roundtable that has not ended; published."""
+    page = getattr(page, "specific", page)
+    if page is None or not page.live:
+        return False
+    if isinstance(page, ConsultationPage):
+        return page.is_open
+    if isinstance(page, RoundtablePage):
+        return page.state != RoundtableState.ENDED
+    return False
+
+
+@rules.predicate
+def comment_page_is_open(user, comment):
+    return page_is_open(user, comment.page)
+
+
+@rules.predicate
+def is_comment_author(user, comment):
+    return comment is not None and user.is_authenticated and comment.author_id == user.pk
+
+
+@rules.predicate
+def within_edit_window(user, comment):
+    window = datetime.timedelta(minutes=settings.COMMENT_EDIT_WINDOW_MINUTES)
+    return timezone.now() - comment.created_at <= window
+
+
+@rules.predicate
+def comment_is_live(user, comment):
+    return comment.status in {CommentStatus.PUBLISHED, CommentStatus.PENDING}
+
+
+@rules.predicate
+def comment_is_public(user, comment):
+    return comment.status in {CommentStatus.PUBLISHED, CommentStatus.WITHDRAWN}
+
+
+@rules.predicate
+def statement_is_published(user, statement):
+    return statement.status == StatementStatus.PUBLISHED
+
+
+@rules.predicate
+def statement_page_is_open(user, statement):
+    return page_is_open(user, statement.page)
+
+
+rules.add_perm("consult.add_comment", is_participant & page_is_open)
+rules.add_perm("consult.change_comment",
+               is_participant & is_comment_author & comment_is_live & within_edit_window & comment_page_is_open)
+rules.add_perm("consult.withdraw_comment", is_participant & is_comment_author & comment_is_live)
+rules.add_perm("consult.view_comment", comment_is_public | is_comment_author | is_moderator)
+rules.add_perm("consult.add_statement", is_participant & page_is_open)
+rules.add_perm("consult.view_statement", statement_is_published | is_moderator)
