@@ -221,6 +221,8 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 RAYZAN_CONSENT_VERSION = os.environ.get("RAYZAN_CONSENT_VERSION", "2026-11")
+# POST /api/v1/auth/token/, per IP address (DRF rate: "count/sec|min|hour|day").
+RAYZAN_TOKEN_RATE = os.environ.get("RAYZAN_TOKEN_RATE", "10/min")
 
 # --- Languages --------------------------------------------------------------------------------
 LANGUAGE_CODE = "fa"
@@ -282,6 +284,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["consult.api_support.only_public_api"],
+    # One name per choice set, so "status" and "state" fields of several resources share enums.
+    "ENUM_NAME_OVERRIDES": {
+        "ParticipationStatusEnum": "consult.models.ConsultationStatus",
+        "RoundtableStateEnum": "consult.models.RoundtableState",
+    },
 }
 
 # --- Rayzan -----------------------------------------------------------------------------------
@@ -314,7 +321,15 @@ if not EMBEDDED and not DEBUG:
     LANGUAGE_COOKIE_SECURE = True
     USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail: printed to the console unless EMAIL_HOST is set, then sent by SMTP (STARTTLS by default).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                               else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rayzan <no-reply@localhost>")
 
 LOGGING = {

@@ -21,6 +21,10 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": Sitemap}}),
     *i18n_patterns(
         path("search/", consult_views.search, name="search"),
+        path("accounts/", include("allauth.urls")),
+        path("account/", include("consult.accounts.urls")),
+        path("participate/", include("consult.urls")),
+        path("vote/", include("voting.urls")),
         path("", include(wagtail_urls)),
         prefix_default_language=True,
     ),

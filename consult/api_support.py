@@ -5,12 +5,15 @@ the request's language (Accept-Language, activated by LocaleMiddleware).
 """
 
 from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from consult.ratelimit import RateLimited
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -45,11 +48,23 @@ def _flatten(detail):
     return [str(detail)]
 
 
+class TooManyRequests(exceptions.Throttled):
+    default_code = "rate_limited"
+
+
 def exception_handler(exc, context):
+    """Map service and Django exceptions onto the contract; DRF renders the rest."""
+    if isinstance(exc, RateLimited):
+        exc = TooManyRequests(wait=exc.retry_after, detail=_(
+            "You have sent a lot in a short time. Wait %(seconds)s seconds, then try again.")
+            % {"seconds": exc.retry_after})
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, BadRequest):
         exc = exceptions.ParseError(str(exc) or None)
     response = drf_exception_handler(exc, context)

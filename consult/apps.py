@@ -7,4 +7,5 @@ class ConsultConfig(AppConfig):
     verbose_name = _("Consultations")
 
     def ready(self):
-        from consult import signals  # noqa: F401  (keeps the search index in step with publishing)
+        # The search index and the seed statements follow publishing.
+        from consult import signals, statement_seeds  # noqa: F401

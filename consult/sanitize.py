@@ -71,4 +71,4 @@ def sanitise_html(html: str) -> str:
 
 def render_markdown(source: str) -> str:
     """Stored Markdown source to safe HTML."""
-    return sanitise_html(_markdown.render(source or ""))
+    return sanitise_html(_markdown.render(source or "")).strip()

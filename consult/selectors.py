@@ -1,11 +1,19 @@
 """Reads for consult: pages, listings and filters. Never writes."""
 
-from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Locale, Page
 
-from consult.models import ConsultationPage, ConsultationStatus, RoundtablePage, RoundtableState
+from consult.models import (
+    Comment,
+    CommentStatus,
+    ConsultationPage,
+    ConsultationStatus,
+    RoundtablePage,
+    RoundtableState,
+)
+from consult.models.contributions import MAX_REPLY_DEPTH
 
 ROUNDTABLE_STATUS = {
     ConsultationStatus.UPCOMING: RoundtableState.SCHEDULED,
@@ -93,3 +101,77 @@ def consultation_listing(*, parent: Page | None = None, locale: Locale | None = 
         return (page.listing_rank, -stamp if page.listing_rank == CLOSED else stamp, page.pk)
 
     return sorted([*consultations, *roundtables], key=key)
+
+
+# --- comments -------------------------------------------------------------------------------
+
+COMMENT_SORTS = {
+    "newest": ("-created_at", "-pk"),
+    "oldest": ("created_at", "pk"),
+    "supported": ("-support_count", "-created_at", "-pk"),
+    "discussed": ("-reply_count", "-created_at", "-pk"),
+}
+COMMENTS_PER_PAGE = 20
+
+
+def visible_comments(viewer):
+    """Comments a viewer may see: public ones (published, or withdrawn as a placeholder), the
+    viewer's own comments awaiting moderation, and everything for moderators."""
+    from consult.roles import has_role
+
+    queryset = Comment.objects.select_related("author__profile")
+    if viewer is not None and viewer.is_authenticated and has_role(viewer, "moderator", "admin"):
+        return queryset
+    public = Q(status__in=[CommentStatus.PUBLISHED, CommentStatus.WITHDRAWN])
+    if viewer is not None and viewer.is_authenticated:
+        public |= Q(author=viewer, status=CommentStatus.PENDING)
+    return queryset.filter(public)
+
+
+def attach_replies(comments: list, viewer) -> list:
+    """Give each comment a `thread_replies` list, two levels down, in two queries."""
+    level = comments
+    for comment in comments:
+        comment.thread_replies = []
+    for _depth in range(MAX_REPLY_DEPTH):
+        if not level:
+            break
+        by_parent = {c.pk: c for c in level}
+        replies = list(visible_comments(viewer).filter(parent_id__in=by_parent).order_by("created_at", "pk"))
+        for reply in replies:
+            reply.thread_replies = []
+            by_parent[reply.parent_id].thread_replies.append(reply)
+        level = replies
+    return comments
+
+
+def comment_threads(*, page, section_id: str, viewer, sort: str = "newest", number: int = 1):
+    """One page of top-level comments on a section (or the whole: section_id "") with replies."""
+    from django.core.paginator import Paginator
+
+    queryset = (visible_comments(viewer).filter(page=page, section_id=section_id, depth=0)
+                .order_by(*COMMENT_SORTS[sort]))
+    page_obj = Paginator(queryset, COMMENTS_PER_PAGE).page(number)
+    page_obj.object_list = attach_replies(list(page_obj.object_list), viewer)
+    return page_obj
+
+
+def comment_thread_root(comment):
+    """The top-level comment of a comment's thread (at most two steps up)."""
+    while comment.parent_id is not None:
+        comment = Comment.objects.select_related("author__profile").get(pk=comment.parent_id)
+    return comment
+
+
+def section_comment_stats(page) -> dict:
+    """Per section id ("" for the whole consultation): public comments in total and the stance
+    split of top-level ones. One query, whatever the number of comments."""
+    stats: dict = {}
+    rows = (Comment.objects.filter(page=page, status=CommentStatus.PUBLISHED)
+            .values("section_id", "depth", "stance").annotate(n=Count("pk")))
+    for row in rows:
+        entry = stats.setdefault(row["section_id"], {"total": 0, "support": 0, "oppose": 0, "neutral": 0})
+        entry["total"] += row["n"]
+        if row["depth"] == 0 and row["stance"]:
+            entry[row["stance"]] += row["n"]
+    return stats

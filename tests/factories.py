@@ -49,3 +49,33 @@ def roundtable(parent, *, title=None, state="scheduled", **fields):
         **fields,
     )
     return services.page_publish_child(parent=parent, page=page)
+
+
+def participant(name=None, *, roles=(), profile=True, **user_fields):
+    """A signed-up person: a user with a verified e-mail, a profile and the given role groups."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from consult.models import Profile
+
+    n = next(_counter)
+    name = name or f"Participant {n}"
+    user = get_user_model().objects.create_user(username=f"user-{n}", email=f"user{n}@example.org",
+                                                password="pw-correct-horse-9", **user_fields)
+    if profile:
+        Profile.objects.create(user=user, display_name=name, consent_version="test", consented_at=timezone.now())
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def comment(page, author, *, text="A comment", stance="support", section_id=None, status="published", parent=None,
+            **fields):
+    """A comment row written directly (tests of reading; writes go through the services)."""
+    from consult.models import Comment
+
+    section_id = page.section_list[0]["id"] if section_id is None else section_id
+    return Comment.objects.create(
+        page=page, author=author, body=text, body_html=f"<p>{text}</p>", stance=stance, status=status,
+        section_id=parent.section_id if parent else section_id, parent=parent,
+        depth=(parent.depth + 1) if parent else 0, **fields)

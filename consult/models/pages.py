@@ -151,8 +151,11 @@ class ConsultationPage(Page):
         return next((s for s in self.section_list if s["id"] == str(section_id)), None)
 
     def get_context(self, request, *args, **kwargs):
+        from consult.selectors import section_comment_stats
+
         context = super().get_context(request, *args, **kwargs)
         context["sections"] = self.section_list
+        context["stats"] = section_comment_stats(self)
         return context
 
 

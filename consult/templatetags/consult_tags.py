@@ -21,3 +21,22 @@ def featured_consultations():
             groups[status].append((page, status))
     groups["index"] = ConsultationIndexPage.objects.live().filter(locale=locale).first()
     return groups
+
+
+@register.simple_tag(takes_context=True)
+def can_edit_comment(context, comment) -> bool:
+    request = context.get("request")
+    return bool(request and request.user.has_perm("consult.change_comment", comment))
+
+
+@register.simple_tag
+def section_stats(page):
+    """Per-section comment counts for a consultation page (one query)."""
+    from consult import selectors
+
+    return selectors.section_comment_stats(page)
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key) or {}

@@ -1,0 +1,11 @@
+"""Participant profile pages, under /<lang>/account/ (allauth's own pages are under /accounts/)."""
+
+from django.urls import path
+
+from consult.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("welcome/", views.welcome, name="welcome"),
+]

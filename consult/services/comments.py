@@ -1,0 +1,113 @@
+"""Comments: create, edit (within the window, history kept), withdraw (the record stays).
+
+The HTML forms, the REST API and (later) the socket call these; permission, validation, rate
+limit and write happen here and nowhere else.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consult import ratelimit
+from consult.models import Comment, CommentEdit, CommentStatus, ConsultationPage, ModerationMode, Stance
+from consult.models.contributions import COMMENT_MAX_CHARS, MAX_REPLY_DEPTH
+from consult.roles import has_role
+from consult.sanitize import clean_text, render_markdown
+from consult.textnorm import localised_number
+
+
+def _clean_body(text) -> str:
+    if not isinstance(text, str):
+        raise ValidationError({"text": [_("Write your comment as text.")]})
+    body = clean_text(text)
+    if not body:
+        raise ValidationError({"text": [_("Write your comment before sending it.")]})
+    if len(body) > COMMENT_MAX_CHARS:
+        raise ValidationError({"text": [
+            _("Your comment is %(count)s characters long. Shorten it to %(max)s characters or fewer.")
+            % {"count": localised_number(len(body)), "max": localised_number(COMMENT_MAX_CHARS)}]})
+    return body
+
+
+def _clean_stance(stance, *, required: bool) -> str:
+    stance = stance or ""
+    if stance and stance not in Stance.values:
+        raise ValidationError({"stance": [_("Choose support, oppose or neutral.")]})
+    if required and not stance:
+        raise ValidationError({"stance": [_("Say whether you support or oppose this, or are neutral.")]})
+    return stance
+
+
+def _check_section(page: ConsultationPage, section_id) -> str:
+    section_id = section_id or ""
+    if not isinstance(section_id, str) or (section_id and page.section_by_id(section_id) is None):
+        raise ValidationError({"section": [_("That section is not part of this consultation.")]})
+    return section_id
+
+
+def _check_parent(page: ConsultationPage, parent: Comment | None) -> Comment | None:
+    if parent is None:
+        return None
+    if parent.page_id != page.pk:
+        raise ValidationError({"parent": [_("You can only reply to a comment on the same consultation.")]})
+    if parent.status != CommentStatus.PUBLISHED:
+        raise ValidationError({"parent": [_("This comment cannot be replied to.")]})
+    if parent.depth >= MAX_REPLY_DEPTH:
+        raise ValidationError({"parent": [_("Replies go at most three levels deep. Reply to an earlier comment.")]})
+    return parent
+
+
+@transaction.atomic
+def comment_create(*, actor, page: ConsultationPage, text, stance="", section_id="",
+                   parent: Comment | None = None) -> Comment:
+    page = page.specific
+    if not isinstance(page, ConsultationPage):
+        raise ValidationError({"page": [_("Comments can only be made on a consultation.")]})
+    if not actor.has_perm("consult.add_comment", page):
+        raise PermissionDenied(_("You cannot comment here: the consultation is not open, or you are not signed in."))
+    parent = _check_parent(page, parent)
+    section_id = parent.section_id if parent else _check_section(page, section_id)
+    body = _clean_body(text)
+    stance = _clean_stance(stance, required=parent is None)
+    ratelimit.check(user_id=actor.pk, action="comment")
+    status = CommentStatus.PENDING if page.moderation_mode == ModerationMode.PRE else CommentStatus.PUBLISHED
+    comment = Comment.objects.create(
+        page=page, section_id=section_id, page_revision_id=page.live_revision_id, author=actor,
+        parent=parent, depth=(parent.depth + 1) if parent else 0, stance=stance, body=body,
+        body_html=render_markdown(body), status=status, is_official=has_role(actor, "official"),
+    )
+    if parent is not None and status == CommentStatus.PUBLISHED:
+        Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+    return comment
+
+
+@transaction.atomic
+def comment_edit(*, actor, comment: Comment, text, stance=None) -> Comment:
+    comment = Comment.objects.select_for_update().select_related("page").get(pk=comment.pk)
+    if not actor.has_perm("consult.change_comment", comment):
+        raise PermissionDenied(_("You can edit your own comment for 30 minutes after posting, while the consultation "
+                         "is open."))
+    body = _clean_body(text)
+    stance = comment.stance if stance is None else _clean_stance(stance, required=comment.parent_id is None)
+    if body == comment.body and stance == comment.stance:
+        return comment
+    ratelimit.check(user_id=actor.pk, action="comment")
+    CommentEdit.objects.create(comment=comment, body=comment.body, body_html=comment.body_html,
+                               stance=comment.stance)
+    comment.body, comment.body_html, comment.stance = body, render_markdown(body), stance
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "stance", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_withdraw(*, actor, comment: Comment) -> Comment:
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if not actor.has_perm("consult.withdraw_comment", comment):
+        raise PermissionDenied(_("Only the author can withdraw this comment."))
+    comment.status = CommentStatus.WITHDRAWN
+    comment.withdrawn_at = timezone.now()
+    comment.save(update_fields=["status", "withdrawn_at"])
+    return comment

@@ -1,0 +1,227 @@
+"""Writes for voting: votes on comments, agree/disagree/pass on statements, poll responses.
+
+Keyword-only arguments, `actor` first; each write checks the permission (django-rules), then
+validates, then counts against the rate limit, then writes. The HTML forms and the API call
+these, so they cannot diverge.
+
+Tallies stay exact under concurrency: the vote row (one per person, a UniqueConstraint) and the
+cached counters on the voted object change in one transaction, the counters with F() so the
+database does the arithmetic. An existing vote row is locked (select_for_update) before it is
+read; two first votes by the same person racing on PostgreSQL meet at the unique index, and
+the loser retries in a fresh transaction, now finding the winner's row (a few attempts, since
+that row may itself be withdrawn and re-cast meanwhile; every retry means another write won). SQLite runs IMMEDIATE
+transactions (config.settings), so its writers queue instead.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consult import ratelimit
+from consult.models import Comment, CommentStatus, Statement, StatementStatus
+from consult.rules import is_comment_author, is_participant
+from consult.sanitize import clean_line
+from consult.services.statements import is_blank
+from voting.models import CommentVote, PollResponse, StatementVote
+from voting.selectors import OTHER, Poll, page_state, poll_on_page
+
+COMMENT_COUNTERS = {1: "support_count", -1: "oppose_count"}
+CAST_ATTEMPTS = 5
+STATEMENT_COUNTERS = {1: "agree_count", -1: "disagree_count", 0: "pass_count"}
+OTHER_TEXT_MAX = 200
+
+
+# --- refusals, in words a person can act on --------------------------------------------------
+
+def _not_participant(actor):
+    if not is_participant(actor):
+        return PermissionDenied(_("Sign in and set up your participant profile to take part."))
+    return None
+
+
+def _page_closed():
+    return PermissionDenied(_("This page is not open for participation now."))
+
+
+def _comment_refusal(actor, comment: Comment) -> PermissionDenied:
+    if refusal := _not_participant(actor):
+        return refusal
+    if is_comment_author(actor, comment):
+        return PermissionDenied(_("You cannot vote on your own comment."))
+    if comment.status != CommentStatus.PUBLISHED:
+        return PermissionDenied(_("Only published comments can be voted on."))
+    return _page_closed()
+
+
+def _statement_refusal(actor, statement: Statement) -> PermissionDenied:
+    if refusal := _not_participant(actor):
+        return refusal
+    if statement.status != StatementStatus.PUBLISHED:
+        return PermissionDenied(_("Only published statements can be voted on."))
+    return _page_closed()
+
+
+def _value(value, allowed: dict) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
+        raise ValidationError({"value": [_("Choose one of: %(values)s.")
+                                         % {"values": ", ".join(str(v) for v in allowed)}]})
+    return value
+
+
+# --- the vote write, shared by comments and statements ---------------------------------------
+
+def _counted(model, pk: int, counters: dict, *, add=None, remove=None) -> None:
+    changes = {}
+    if add is not None:
+        changes[counters[add]] = F(counters[add]) + 1
+    if remove is not None:
+        changes[counters[remove]] = F(counters[remove]) - 1
+    if changes:
+        model.objects.filter(pk=pk).update(**changes)
+
+
+def _cast(vote_model: type[models.Model], target_model, target_field: str, target, voter, value: int,
+          counters: dict) -> None:
+    lookup = {target_field: target.pk, "voter_id": voter.pk}
+    for attempt in range(1, CAST_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                vote = vote_model.objects.select_for_update().filter(**lookup).first()
+                if vote is None:
+                    vote_model.objects.create(**lookup, value=value)
+                    _counted(target_model, target.pk, counters, add=value)
+                elif vote.value != value:
+                    previous = vote.value
+                    vote_model.objects.filter(pk=vote.pk).update(value=value, updated_at=timezone.now())
+                    _counted(target_model, target.pk, counters, add=value, remove=previous)
+            return
+        except IntegrityError:
+            if attempt == CAST_ATTEMPTS:
+                raise
+
+
+def _withdraw(vote_model, target_model, target_field: str, target, voter, counters: dict) -> None:
+    with transaction.atomic():
+        vote = vote_model.objects.select_for_update().filter(**{target_field: target.pk, "voter_id": voter.pk}).first()
+        if vote is not None:
+            vote.delete()
+            _counted(target_model, target.pk, counters, remove=vote.value)
+
+
+def _refresh(obj, counters: dict) -> None:
+    obj.refresh_from_db(fields=list(counters.values()))
+
+
+# --- comments --------------------------------------------------------------------------------
+
+def comment_vote_cast(*, actor, comment: Comment, value: int) -> Comment:
+    """Support (1) or oppose (-1) someone else's published comment on an open consultation.
+
+    Changing a vote moves it between the counters; casting the same value again changes
+    nothing. Returns the comment with fresh counters."""
+    if not actor.has_perm("voting.vote_comment", comment):
+        raise _comment_refusal(actor, comment)
+    value = _value(value, COMMENT_COUNTERS)
+    ratelimit.check(user_id=actor.pk, action="vote")
+    _cast(CommentVote, Comment, "comment_id", comment, actor, value, COMMENT_COUNTERS)
+    _refresh(comment, COMMENT_COUNTERS)
+    return comment
+
+
+def comment_vote_withdraw(*, actor, comment: Comment) -> Comment:
+    if not actor.has_perm("voting.vote_comment", comment):
+        raise _comment_refusal(actor, comment)
+    ratelimit.check(user_id=actor.pk, action="vote")
+    _withdraw(CommentVote, Comment, "comment_id", comment, actor, COMMENT_COUNTERS)
+    _refresh(comment, COMMENT_COUNTERS)
+    return comment
+
+
+# --- statements ------------------------------------------------------------------------------
+
+def statement_vote_cast(*, actor, statement: Statement, value: int) -> Statement:
+    """Agree (1), disagree (-1) or pass (0) on a published statement; changeable."""
+    if not actor.has_perm("voting.vote_statement", statement):
+        raise _statement_refusal(actor, statement)
+    value = _value(value, STATEMENT_COUNTERS)
+    ratelimit.check(user_id=actor.pk, action="vote")
+    _cast(StatementVote, Statement, "statement_id", statement, actor, value, STATEMENT_COUNTERS)
+    _refresh(statement, STATEMENT_COUNTERS)
+    return statement
+
+
+def statement_vote_withdraw(*, actor, statement: Statement) -> Statement:
+    if not actor.has_perm("voting.vote_statement", statement):
+        raise _statement_refusal(actor, statement)
+    ratelimit.check(user_id=actor.pk, action="vote")
+    _withdraw(StatementVote, Statement, "statement_id", statement, actor, STATEMENT_COUNTERS)
+    _refresh(statement, STATEMENT_COUNTERS)
+    return statement
+
+
+# --- polls -----------------------------------------------------------------------------------
+
+def _choice(raw, poll: Poll):
+    if raw == OTHER:
+        return OTHER
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw < len(poll.options):
+        return raw
+    return None
+
+
+def _poll_answer(poll: Poll, choices, scale, other_text) -> tuple[list[int], int | None, str]:
+    """Check an answer against the poll block; return (option indexes, scale, other text)."""
+    if poll.kind == "scale":
+        if isinstance(scale, str) and scale.strip().isdigit():
+            scale = int(scale.strip())
+        if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 5:
+            raise ValidationError({"scale": [_("Choose a number from 1 to 5.")]})
+        if choices:
+            raise ValidationError({"choices": [_("This question is answered on a scale, not with options.")]})
+        return [], scale, ""
+    if scale not in (None, ""):
+        raise ValidationError({"scale": [_("This question is answered with options, not on a scale.")]})
+    if isinstance(choices, (str, int)):
+        choices = [choices]
+    picked = [_choice(raw, poll) for raw in (choices or [])]
+    if None in picked or (OTHER in picked and not poll.allow_other):
+        raise ValidationError({"choices": [_("Choose from the options given.")]})
+    if len(set(picked)) != len(picked):
+        raise ValidationError({"choices": [_("Choose each option only once.")]})
+    if not picked:
+        raise ValidationError({"choices": [_("Choose an answer.")]})
+    if poll.kind == "single" and len(picked) > 1:
+        raise ValidationError({"choices": [_("Choose only one answer.")]})
+    text = ""
+    if OTHER in picked:
+        text = clean_line(other_text if isinstance(other_text, str) else "")
+        if is_blank(text):
+            raise ValidationError({"other_text": [_("Write your other answer.")]})
+        if len(text) > OTHER_TEXT_MAX:
+            raise ValidationError({"other_text": [_("Your other answer can be at most %(max)s characters.")
+                                                  % {"max": OTHER_TEXT_MAX}]})
+    return sorted(c for c in picked if c != OTHER), None, text
+
+
+def poll_respond(*, actor, page, poll_id: str, choices=None, scale=None, other_text: str = "") -> PollResponse:
+    """Answer (or change the answer to) one poll block on a page, until the page closes.
+
+    `choices` holds option indexes and, when the block allows it, "other" with `other_text`."""
+    page = page.specific
+    if not actor.has_perm("voting.respond_poll", page):
+        raise _not_participant(actor) or PermissionDenied(
+            _("This poll is not open.") if page_state(page) == "upcoming" else _("This poll has closed."))
+    poll = poll_on_page(page, poll_id)
+    if poll is None:
+        raise ValidationError({"poll_id": [_("There is no such poll on this page.")]})
+    indexes, scale, text = _poll_answer(poll, choices, scale, other_text)
+    ratelimit.check(user_id=actor.pk, action="poll")
+    fields = {"choices": indexes, "scale": scale, "other_text": text, "updated_at": timezone.now()}
+    # update_or_create locks an existing row and, when two first answers race, retries the get.
+    response, _created = PollResponse.objects.update_or_create(
+        page_id=page.pk, poll_id=poll.id, respondent_id=actor.pk, defaults=fields)
+    return response
