@@ -99,6 +99,17 @@ def _budget_sections(code: str):
              "value": {"heading": row[offset], "body": row[offset + 1]}} for row in content.BUDGET_SECTIONS]
 
 
+def _budget_polls(code: str) -> list[dict]:
+    polls = []
+    for key, kind, fa_question, fa_options, en_question, en_options, extra in content.BUDGET_POLLS:
+        labels = extra.get("en", {}) if code == "en" else {k: v for k, v in extra.items() if k.startswith("scale")}
+        value = {"question": fa_question if code == "fa" else en_question, "kind": kind,
+                 "options": fa_options if code == "fa" else en_options,
+                 "allow_other": extra.get("allow_other", False), "results": "after_answer", **labels}
+        polls.append({"type": "poll", "id": content.stable_id(f"budget-poll-{key}"), "value": value})
+    return polls
+
+
 def _open_now(page):
     """Open a demo consultation for OPEN_FOR_DAYS from now unless it is open with an end date."""
     if page.status != ConsultationStatus.OPEN or page.closes_at is None:
@@ -119,6 +130,9 @@ def _budget_consultation(tree: SiteTree, topics, regions) -> list[Page]:
             "introduction": content.BUDGET_INTRO[code], "sections": _budget_sections(code),
             "agency": office, "contact_details": details, "contact_email": "participation@example.org",
             "region": regions["tehran"][code],
+            "polls": _budget_polls(code),
+            "seed_statements": [{"type": "statement", "id": content.stable_id(f"budget-statement-{row[0]}"),
+                                 "value": row[1 if code == "fa" else 2]} for row in content.BUDGET_STATEMENTS],
         }
 
     if page is None:

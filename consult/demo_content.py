@@ -179,3 +179,26 @@ ABOUT_BODY = {
            ("paragraph", "<p>Choose an open consultation, read the draft and comment on any section. You do "
                          "not need to give your real name; a display name is enough.</p>")],
 }
+
+BUDGET_POLLS = [  # (key, kind, fa question, fa options, en question, en options, extra)
+    ("share", "single", "چه سهمی از بودجهٔ عمرانی باید به تصمیم مستقیم شهروندان سپرده شود؟",
+     ["کمتر از ۵ درصد", "۵ درصد", "۱۰ درصد", "بیش از ۱۰ درصد"],
+     "What share of the capital budget should residents decide on directly?",
+     ["Less than 5%", "5%", "10%", "More than 10%"], {"allow_other": False}),
+    ("priorities", "multiple", "کدام حوزه‌ها برای محلهٔ شما اولویت دارند؟",
+     ["پیاده‌رو و دوچرخه", "فضای سبز", "روشنایی معابر", "فضای بازی کودکان"],
+     "Which areas matter most for your neighbourhood?",
+     ["Pavements and cycling", "Green space", "Street lighting", "Children's play areas"], {"allow_other": True}),
+    ("trust", "scale", "چقدر اطمینان دارید که نتیجهٔ رأی‌گیری اجرا شود؟", [],
+     "How confident are you that the result of the vote will be carried out?", [],
+     {"scale_low_label": "اصلاً", "scale_high_label": "کاملاً",
+      "en": {"scale_low_label": "Not at all", "scale_high_label": "Completely"}}),
+]
+BUDGET_STATEMENTS = [  # (key, fa, en)
+    ("online-only", "رأی‌گیری فقط برخط، سالمندان را کنار می‌گذارد.",
+     "Voting only online leaves older people out."),
+    ("district-split", "تقسیم بودجه بر اساس جمعیت، محله‌های کم‌برخوردار را نادیده می‌گیرد.",
+     "Splitting the budget by population ignores deprived neighbourhoods."),
+    ("review-30", "سی روز برای بررسی فنی هر پیشنهاد کافی است.",
+     "Thirty days is enough for the technical review of each proposal."),
+]

@@ -29,10 +29,13 @@
     form.setAttribute("aria-busy", "true");
     fetch(form.action, {method: "POST", body: data, credentials: "same-origin"})
       .then(function (response) {
-        if (!(response.ok || response.status === 400)) throw new Error("fallback");
+        // The server has acted on the POST: never send it again. Show what it answered, in
+        // place when this page has the same regions, otherwise by going to the answer page.
         return response.text().then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
-          if (!swap(doc)) throw new Error("fallback");
+          var inPlace = (response.ok || response.status === 400) &&
+              new URL(response.url).pathname === location.pathname && swap(doc);
+          if (!inPlace) { location.assign(response.url); return; }
           if (response.status === 400) {
             var summary = document.querySelector("[data-error-summary]");
             if (summary) summary.focus();
@@ -41,7 +44,7 @@
           }
         });
       })
-      .catch(function () { form.removeAttribute("data-enhance"); form.submit(); })
+      .catch(function () { form.removeAttribute("data-enhance"); form.submit(); })  // not sent: plain submit
       .finally(function () { form.removeAttribute("aria-busy"); });
   });
 })();
