@@ -131,7 +131,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Under ASGI every request's sync code may run in a new thread, so persistent
+        # per-thread connections (CONN_MAX_AGE) pile up until PostgreSQL refuses clients.
+        # A bounded pool per worker process reuses connections instead.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("RAYZAN_DB_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("RAYZAN_DB_POOL_MAX", "20")),
+            "timeout": 10,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

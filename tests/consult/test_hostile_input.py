@@ -57,3 +57,99 @@ def test_discussion_page_with_hostile_comments_parses_clean(client, site_tree, s
         response = client.get(f"/en/participate/{page.pk}/general/", {"page": number})
         assert response.status_code == 200
         assert problems_in_page(response.content.decode()) == []
+
+
+def _request_for(user):
+    request = RequestFactory().get("/en/")
+    request.user = user
+    return request
+
+
+def test_display_names_are_refused_or_rendered_safely(site_tree):
+    """Payloads that break the display-name rules are refused (nothing stored); the rest are
+    stored and shown, escaped, beside what the person writes."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+
+    from consult.models import Profile
+    from consult.services.profiles import profile_create
+
+    page = factories.consultation(site_tree.indexes["en"], status="open")
+    users = get_user_model().objects
+    bad, stored = {}, 0
+    for n, line in enumerate(payloads()):
+        user = users.create_user(username=f"hostile-{n}", email=f"h{n}@example.org")
+        try:
+            profile_create(actor=user, display_name=line, consent=True)
+        except ValidationError:
+            assert not Profile.objects.filter(user=user).exists()
+            continue
+        stored += 1
+        comment = Comment(page=page, author=user, body="x", body_html="<p>x</p>", stance="support", pk=n + 1)
+        comment.thread_replies = []
+        html = render_to_string("consult/includes/comment.html",
+                                {"comment": comment, "request": _request_for(user), "my_votes": {}})
+        found = problems_in_page(html)
+        if found:
+            bad[line] = found
+    assert bad == {}
+    assert stored > 0  # some payloads are plausible names and must still be shown safely
+
+
+def test_statements_store_and_render_every_payload_safely(client, site_tree, settings):
+    from django.core.exceptions import ValidationError
+
+    from consult.models import Statement
+    from consult.services.statements import statement_create
+
+    settings.RAYZAN_RATE_LIMITS = {**settings.RAYZAN_RATE_LIMITS, "statement": "100000/m"}
+    cache.clear()
+    page = factories.consultation(site_tree.indexes["en"], status="open")
+    author = factories.participant("Mallory")
+    refused = 0
+    for line in payloads():
+        try:
+            statement_create(actor=author, page=page, text=line)
+        except ValidationError:
+            refused += 1  # longer than 280 characters: refused, nothing stored
+    assert Statement.objects.filter(page=page).count() == len(payloads()) - refused
+    number, bad = 1, {}
+    while True:
+        response = client.get(f"/en/vote/{page.pk}/statements/", {"page": number})
+        if response.status_code != 200:
+            break
+        found = problems_in_page(response.content.decode())
+        if found:
+            bad[number] = found
+        number += 1
+    assert number > 1 and bad == {}
+
+
+def test_poll_other_answers_store_and_render_every_payload_safely(site_tree, settings):
+    from django.core.exceptions import ValidationError
+
+    from voting.models import PollResponse
+    from voting.panels import poll_context
+    from voting.services import poll_respond
+
+    settings.RAYZAN_RATE_LIMITS = {**settings.RAYZAN_RATE_LIMITS, "poll": "100000/m"}
+    cache.clear()
+    poll = {"type": "poll", "value": {"question": "Q", "kind": "single", "options": ["A", "B"],
+                                      "allow_other": True, "results": "after_answer"}}
+    page = factories.consultation(site_tree.indexes["en"], status="open", polls=[poll])
+    block = page.polls[0]
+    person = factories.participant("Mallory")
+    bad = {}
+    for line in payloads():
+        try:
+            poll_respond(actor=person, page=page, poll_id=block.id, choices=["other"], other_text=line)
+        except ValidationError:
+            continue  # over 200 characters or empty once cleaned: refused
+        response = PollResponse.objects.get(respondent=person)
+        item = poll_context(page, block, state="open", response=response, can_answer=True)
+        html = render_to_string("voting/includes/poll.html", {"item": item, "page": page,
+                                                               "request": _request_for(person)})
+        found = problems_in_page(html)
+        if found:
+            bad[line] = found
+    assert bad == {}
