@@ -41,6 +41,19 @@ def _require_sign_in(request):
     return None
 
 
+def _submit(request, form, write):
+    """Call a service for a valid form: redirect to what `write` returns, put a refusal's
+    reasons on the form (None: re-render it), or answer 429 when the person must slow down."""
+    try:
+        target = write()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    except RateLimited as exc:
+        return rate_limited(request, exc, back_url=request.path)
+    return redirect(target)
+
+
 def discussion(request, page_id: int, section_id: str = ""):
     page = _consultation(page_id)
     section = page.section_by_id(section_id) if section_id else None
@@ -51,17 +64,14 @@ def discussion(request, page_id: int, section_id: str = ""):
         if (refusal := _require_sign_in(request)) is not None:
             return refusal
         form = CommentForm(request.POST)
-        if form.is_valid():
-            try:
-                comment = services.comment_create(actor=request.user, page=page, section_id=section_id,
-                                                  text=form.cleaned_data["text"],
-                                                  stance=form.cleaned_data["stance"])
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except RateLimited as exc:
-                return rate_limited(request, exc, back_url=request.path)
-            else:
-                return redirect(f"{discussion_url(page, section_id)}#{comment.anchor}")
+
+        def write():
+            comment = services.comment_create(actor=request.user, page=page, section_id=section_id,
+                                              text=form.cleaned_data["text"], stance=form.cleaned_data["stance"])
+            return f"{discussion_url(page, section_id)}#{comment.anchor}"
+
+        if form.is_valid() and (response := _submit(request, form, write)) is not None:
+            return response
     return _render_discussion(request, page, section, section_id, form)
 
 
@@ -113,17 +123,14 @@ def reply(request, pk: int):
         if (refusal := _require_sign_in(request)) is not None:
             return refusal
         form = CommentForm(request.POST, reply=True)
-        if form.is_valid():
-            try:
-                comment = services.comment_create(actor=request.user, page=page, parent=parent,
-                                                  text=form.cleaned_data["text"],
-                                                  stance=form.cleaned_data["stance"])
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except RateLimited as exc:
-                return rate_limited(request, exc, back_url=request.path)
-            else:
-                return redirect(f"{discussion_url(page, comment.section_id)}#{comment.anchor}")
+
+        def write():
+            comment = services.comment_create(actor=request.user, page=page, parent=parent,
+                                              text=form.cleaned_data["text"], stance=form.cleaned_data["stance"])
+            return f"{discussion_url(page, comment.section_id)}#{comment.anchor}"
+
+        if form.is_valid() and (response := _submit(request, form, write)) is not None:
+            return response
     return render(request, "consult/comments/reply.html", {
         "page": page, "consultation": page, "parent": parent, "form": form, "has_errors": bool(form.errors),
         "may_comment": request.user.has_perm("consult.add_comment", page),
@@ -140,16 +147,14 @@ def edit(request, pk: int):
     form = CommentForm(initial={"text": comment.body, "stance": comment.stance}, reply=comment.parent_id is not None)
     if request.method == "POST":
         form = CommentForm(request.POST, reply=comment.parent_id is not None)
-        if form.is_valid():
-            try:
-                services.comment_edit(actor=request.user, comment=comment, text=form.cleaned_data["text"],
-                                      stance=form.cleaned_data["stance"])
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except RateLimited as exc:
-                return rate_limited(request, exc, back_url=request.path)
-            else:
-                return redirect(f"{discussion_url(page, comment.section_id)}#{comment.anchor}")
+
+        def write():
+            services.comment_edit(actor=request.user, comment=comment, text=form.cleaned_data["text"],
+                                  stance=form.cleaned_data["stance"])
+            return f"{discussion_url(page, comment.section_id)}#{comment.anchor}"
+
+        if form.is_valid() and (response := _submit(request, form, write)) is not None:
+            return response
     return render(request, "consult/comments/edit.html", {
         "page": page, "consultation": page, "comment": comment, "form": form, "has_errors": bool(form.errors),
     }, status=400 if form.errors else 200)

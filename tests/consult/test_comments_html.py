@@ -5,7 +5,6 @@ import datetime
 
 import html5lib
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from consult.models import Comment, CommentStatus
@@ -15,18 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def fresh_limits():
-    cache.clear()
-
-
-@pytest.fixture
-def consultation(site_tree):
-    return factories.consultation(site_tree.indexes["fa"], status="open")
-
-
-@pytest.fixture
-def citizen():
-    return factories.participant("سارا", roles=["citizen"])
+def _fresh_limits(fresh_limits):
+    pass
 
 
 def section_url(page, index=0, lang="fa"):
