@@ -78,6 +78,40 @@ class ThreadSerializer(CommentSerializer):
         return ThreadSerializer(getattr(comment, "thread_replies", []), many=True, context=self.context).data
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def comment_data(comment, *, permalink_prefix: str) -> dict:
+    """The CommentSerializer shape built directly: a page of threads is serialised in one pass
+    without a serializer instance per comment (half the list's time went there)."""
+    profile = getattr(comment.author, "profile", None)
+    hidden = comment.status == "withdrawn"
+    return {
+        "id": comment.pk, "page": comment.page_id, "section": comment.section_id, "parent": comment.parent_id,
+        "depth": comment.depth,
+        "author": {"display_name": profile.display_name if profile else _("Participant")},
+        "is_official": comment.is_official, "stance": comment.stance, "status": comment.status,
+        "body": "" if hidden else comment.body, "body_html": "" if hidden else comment.body_html,
+        "created_at": _DATETIME.to_representation(comment.created_at),
+        "edited_at": _DATETIME.to_representation(comment.edited_at) if comment.edited_at else None,
+        "support": comment.support_count, "oppose": comment.oppose_count, "reply_count": comment.reply_count,
+        "url": f"{permalink_prefix}{comment.pk}/",
+    }
+
+
+def thread_data(comment, *, permalink_prefix: str) -> dict:
+    data = comment_data(comment, permalink_prefix=permalink_prefix)
+    data["replies"] = [thread_data(reply, permalink_prefix=permalink_prefix)
+                       for reply in getattr(comment, "thread_replies", [])]
+    return data
+
+
+def _permalink_prefix(request) -> str:
+    from django.urls import reverse
+
+    return request.build_absolute_uri(reverse("consult:comment", args=[0])).removesuffix("0/")
+
+
 class CommentQuerySerializer(_QuerySerializer):
     section = serializers.CharField(max_length=64, required=False,
                                     help_text=_("A section id, or “general” for comments on the whole."))
@@ -146,11 +180,12 @@ class ConsultationCommentsView(APIView):
             params["page"] = number
             return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
+        prefix = _permalink_prefix(request)
         return Response({
             "count": threads.paginator.count,
             "next": link(threads.next_page_number()) if threads.has_next() else None,
             "previous": link(threads.previous_page_number()) if threads.has_previous() else None,
-            "results": ThreadSerializer(threads.object_list, many=True, context={"request": request}).data,
+            "results": [thread_data(c, permalink_prefix=prefix) for c in threads.object_list],
         })
 
     @extend_schema(summary="Comment on a consultation (or reply to a comment)",

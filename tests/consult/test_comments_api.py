@@ -215,3 +215,11 @@ def test_list_query_count_is_constant(client, consultation, citizen, count, djan
     with django_assert_max_num_queries(12):
         response = client.get(url(consultation))
     assert response.json()["count"] == count
+
+
+def test_list_items_have_exactly_the_detail_shape(client, consultation, citizen):
+    top = factories.comment(consultation, citizen, text="Top", section_id="")
+    factories.comment(consultation, citizen, text="Reply", parent=top, stance="")
+    listed = client.get(url(consultation)).json()["results"][0]
+    detail = client.get(f"/api/v1/comments/{top.pk}/").json()
+    assert listed == detail
