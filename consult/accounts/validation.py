@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from consult.models import Profile
@@ -80,20 +81,11 @@ def is_reserved(name: str) -> bool:
 
 
 def display_name_taken(name: str, *, exclude_user_id: int | None = None) -> bool:
-    """Case-insensitively, and in every spelling `normalise` treats as the same.
-
-    The exact check is one indexed query; the spelling check compares normalised forms in
-    Python over the names, which is fine for tens of thousands of participants. Past that,
-    store the normalised form in an indexed column (a migration on Profile)."""
+    """Case-insensitively, and in every spelling `normalise` treats as the same: both are
+    indexed lookups (Profile.display_name_key holds the compact normalised form and is unique,
+    so two people racing with spelling variants cannot both get the name)."""
     others = Profile.objects.exclude(user_id=exclude_user_id) if exclude_user_id else Profile.objects.all()
-    if others.filter(display_name__iexact=name).exists():
-        return True
-    wanted = normalise(name)
-    squeezed = compact(name)
-    for existing in others.values_list("display_name", flat=True).iterator(chunk_size=2000):
-        if normalise(existing) == wanted or compact(existing) == squeezed:
-            return True
-    return False
+    return others.filter(Q(display_name__iexact=name) | Q(display_name_key=compact(name))).exists()
 
 
 _ZWNJ_RUNS = re.compile(ZWNJ + "{2,}")

@@ -23,6 +23,8 @@ class Profile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(max_length=DISPLAY_NAME_MAX, verbose_name=_("display name"))
+    # The name in consult.textnorm.compact form: spelling variants (ي/ی, ZWNJ, case) collide here.
+    display_name_key = models.CharField(max_length=4 * DISPLAY_NAME_MAX, editable=False, default="")
     region = models.ForeignKey("cms.Region", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+", verbose_name=_("region"))
     preferred_language = models.CharField(max_length=8, choices=settings.LANGUAGES,
@@ -33,10 +35,21 @@ class Profile(models.Model):
 
     class Meta:
         verbose_name = _("participant profile")
-        constraints = [models.UniqueConstraint(Lower("display_name"), name="profile_display_name_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(Lower("display_name"), name="profile_display_name_unique_ci"),
+            models.UniqueConstraint(fields=["display_name_key"], name="profile_display_name_key_unique"),
+        ]
 
     def __str__(self):
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        from consult.textnorm import compact
+
+        self.display_name_key = compact(self.display_name)
+        if kwargs.get("update_fields") is not None and "display_name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "display_name_key"}
+        super().save(*args, **kwargs)
 
 
 class Stance(models.TextChoices):
