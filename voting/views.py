@@ -8,11 +8,12 @@ service rejects re-shows the form with the GOV.UK error summary (400).
 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from consult.ratelimit import RateLimited
@@ -159,7 +160,10 @@ def statement_next(request, page_id: int):
 def statement_list(request, page_id: int):
     """Every published statement of a page, paginated, with the person's own votes."""
     page = _found(selectors.participation_page(page_id))
-    page_obj = Paginator(statements_published(page.pk), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        page_obj = Paginator(statements_published(page.pk), LIST_PAGE_SIZE).page(request.GET.get("page") or 1)
+    except InvalidPage as exc:  # not a number, or past the last page: say so rather than guess
+        raise BadRequest(_("That page of statements does not exist.")) from exc
     statements = list(page_obj.object_list)
     return render(request, "voting/statement_list.html", {
         "page": page, "page_obj": page_obj, "statements": statements,
