@@ -58,16 +58,14 @@ def _with_query(url: str, **params) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-@require_POST
-def comment_vote(request, comment_id: int):
-    comment = _found(selectors.comment_votable(comment_id))
-    back = safe_next(request, f"{comment.page.get_url(request)}#{comment.anchor}")
+def _vote(request, back: str, *, cast, withdraw):
+    """Cast the posted value (or withdraw on "withdraw") and go back; refusals become pages."""
     raw = request.POST.get("value", "")
     try:
         if raw == "withdraw":
-            services.comment_vote_withdraw(actor=request.user, comment=comment)
+            withdraw()
         else:
-            services.comment_vote_cast(actor=request.user, comment=comment, value=_int_or_none(raw))
+            cast(_int_or_none(raw))
     except PermissionDenied as exc:
         return _refused(request, exc, back)
     except RateLimited as exc:
@@ -75,25 +73,25 @@ def comment_vote(request, comment_id: int):
     except ValidationError as exc:
         return _invalid(request, exc, back)
     return redirect(back)
+
+
+@require_POST
+def comment_vote(request, comment_id: int):
+    comment = _found(selectors.comment_votable(comment_id))
+    back = safe_next(request, f"{comment.page.get_url(request)}#{comment.anchor}")
+    return _vote(request, back,
+                 cast=lambda value: services.comment_vote_cast(actor=request.user, comment=comment, value=value),
+                 withdraw=lambda: services.comment_vote_withdraw(actor=request.user, comment=comment))
 
 
 @require_POST
 def statement_vote(request, statement_id: int):
     statement = _found(selectors.statement_votable(statement_id))
     back = safe_next(request, f"{statement.page.specific.get_url(request)}#statement-{statement.pk}")
-    raw = request.POST.get("value", "")
-    try:
-        if raw == "withdraw":
-            services.statement_vote_withdraw(actor=request.user, statement=statement)
-        else:
-            services.statement_vote_cast(actor=request.user, statement=statement, value=_int_or_none(raw))
-    except PermissionDenied as exc:
-        return _refused(request, exc, back)
-    except RateLimited as exc:
-        return rate_limited(request, exc, back)
-    except ValidationError as exc:
-        return _invalid(request, exc, back)
-    return redirect(back)
+    return _vote(request, back,
+                 cast=lambda value: services.statement_vote_cast(actor=request.user, statement=statement,
+                                                                 value=value),
+                 withdraw=lambda: services.statement_vote_withdraw(actor=request.user, statement=statement))
 
 
 @require_POST
