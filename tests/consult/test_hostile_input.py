@@ -139,7 +139,9 @@ def test_poll_other_answers_store_and_render_every_payload_safely(site_tree, set
     poll = {"type": "poll", "value": {"question": "Q", "kind": "single", "options": ["A", "B"],
                                       "allow_other": True, "results": "after_answer"}}
     page = factories.consultation(site_tree.indexes["en"], status="open", polls=[poll])
-    block = page.polls[0]
+    from voting.selectors import page_polls
+
+    block = page_polls(page)[0]
     person = factories.participant("Mallory")
     bad = {}
     for line in payloads():

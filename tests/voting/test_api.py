@@ -85,7 +85,9 @@ def test_own_comment_is_403_with_a_reason(client, en):
     author = make_user()
     own = make_comment(factories.consultation(en), author)
     client.force_login(author)
-    body = assert_error(put(client, f"/api/v1/comments/{own.pk}/vote/", {"value": 1}), 403, "permission_denied")
+    response = client.put(f"/api/v1/comments/{own.pk}/vote/", data=json.dumps({"value": 1}),
+                          content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    body = assert_error(response, 403, "permission_denied")
     assert "own comment" in body["message"]
     assert not CommentVote.objects.exists()
 
