@@ -15,8 +15,9 @@ it with one real daphne process on 127.0.0.1 and measures:
      comment's support/oppose counters are compared with a recount of the vote rows.
 
 Usage: .venv/bin/python bench/participation.py [--database sqlite|postgres|both] [--quick] [--port N]
-[--workers N]. --quick: ten times smaller data and 3 s load phases, a smoke run. --workers: N daphne
-processes on consecutive ports, the clients spread over them as a reverse proxy would (default 1).
+[--workers N] [--server daphne|uvicorn]. --quick: ten times smaller data and 3 s load phases, a smoke
+run. --workers: N server processes on consecutive ports, the clients spread over them as a reverse
+proxy would (default 1). --server: daphne (default, what `make run` serves with) or uvicorn.
 Results are printed as a table and written to bench/results/participation-<db>.json (-quick,
 -<N>workers suffixes for those runs). Never part of the test suite.
 
@@ -139,7 +140,8 @@ def internal_seed(scale: dict) -> dict:
         if users[0].pk is None:  # a backend that returns no ids
             users = list(User.objects.filter(username__startswith="bench-").order_by("pk"))
         Profile.objects.bulk_create([
-            Profile(user=u, display_name=f"Bench participant {i}", consent_version="bench", consented_at=now)
+            Profile(user=u, display_name=f"Bench participant {i}", display_name_key=f"benchparticipant{i}",
+                    consent_version="bench", consented_at=now)
             for i, u in enumerate(users)], batch_size=1000)
     participants, voters = users[:scale["participants"]], users[scale["participants"]:]
     tokens = [Token.objects.create(user=u).key for u in voters]
@@ -444,12 +446,19 @@ def load(ports: list[int], clients: int, seconds: float, make_request, db: str =
             "peak_db_connections": monitor.peak if monitor else None}
 
 
-def start_server(env: dict, port: int, logfile: Path) -> subprocess.Popen:
+def server_command(server: str, port: int) -> list[str]:
+    """One ASGI server process on 127.0.0.1:port (daphne, or uvicorn with uvloop and httptools)."""
+    if server == "uvicorn":
+        return [str(Path(PYTHON).with_name("uvicorn")), "--host", "127.0.0.1", "--port", str(port),
+                "--no-access-log", "--log-level", "warning", "config.asgi:application"]
+    return [str(Path(PYTHON).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+
+
+def start_server(env: dict, port: int, logfile: Path, server: str = "daphne") -> subprocess.Popen:
     if not port_free(port):
         raise RuntimeError(f"port {port} is in use; pass --port")
-    daphne = Path(PYTHON).with_name("daphne")
     out = logfile.open("wb")
-    proc = subprocess.Popen([str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+    proc = subprocess.Popen(server_command(server, port),
                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -483,7 +492,7 @@ def server_rss_mb(proc: subprocess.Popen) -> float | None:
     return None
 
 
-def bench_database(db: str, scale: dict, port: int, workers: int = 1) -> dict:
+def bench_database(db: str, scale: dict, port: int, workers: int = 1, server: str = "daphne") -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"rayzan-bench-{db}-"))
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SQLITE_PATH"}}
     env.update({
@@ -524,7 +533,7 @@ def bench_database(db: str, scale: dict, port: int, workers: int = 1) -> dict:
         seed = run_internal(env, "seed", json.dumps(scale), timeout=900)
         log(f"{db}: seeded in {seed['seed_seconds']} s: {seed['seeded']}")
         for i, p in enumerate(ports):
-            servers.append(start_server(env, p, tmp / f"daphne-{i}.log"))
+            servers.append(start_server(env, p, tmp / f"server-{i}.log", server))
         page_path = seed["page_url"]
         api_path = f"/api/v1/consultations/{seed['page_id']}/comments/?section={seed['section_id']}"
         # Sanity: the URLs answer what they should before anything is timed.
@@ -574,7 +583,7 @@ def bench_database(db: str, scale: dict, port: int, workers: int = 1) -> dict:
             with contextlib.suppress(Exception):
                 pg_admin(f'DROP DATABASE IF EXISTS "{pg_database()}" WITH (FORCE)')
         with contextlib.suppress(Exception):
-            (RESULTS / f"daphne-{db}.log").write_bytes((tmp / "daphne-0.log").read_bytes()[-200_000:])
+            (RESULTS / f"server-{db}.log").write_bytes((tmp / "server-0.log").read_bytes()[-200_000:])
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -595,12 +604,12 @@ def machine() -> dict:
                 break
     try:
         from importlib.metadata import version
-        daphne = version("daphne")
+        daphne, uvicorn = version("daphne"), version("uvicorn")
     except Exception:
-        daphne = "?"
+        daphne = uvicorn = "?"
     return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "memory": mem,
             "python": platform.python_version(), "django": django.get_version(), "wagtail": wagtail.__version__,
-            "daphne": daphne,
+            "daphne": daphne, "uvicorn": uvicorn,
             "client": "same machine, Python threads + http.client keep-alive over 127.0.0.1"}
 
 
@@ -627,11 +636,11 @@ def report(db: str, run: dict, facts: dict) -> None:
     r, v = run["results"], run["verdicts"]
     seeded = run["seeded"]
     print()
-    workers = run.get("workers", 1)
+    workers, server = run.get("workers", 1), run.get("server", "daphne")
     print(f"== Participation benchmark: {db} ({run['database_version']}; cache: {run['cache']}; "
-          f"{workers} daphne process{'es' if workers > 1 else ''})")
+          f"{workers} {server} process{'es' if workers > 1 else ''})")
     print(f"   machine: {facts['nproc']} cores ({facts['cpu']}), {facts['memory']}; Python {facts['python']}, "
-          f"Django {facts['django']}, Wagtail {facts['wagtail']}, daphne {facts['daphne']}")
+          f"Django {facts['django']}, Wagtail {facts['wagtail']}, {server} {facts[server]}")
     print(f"   data: {seeded['comments']} comments ({seeded['section_comments']} on the section under test: "
           f"{seeded['section_top_level']} top-level + {seeded['section_replies']} replies), "
           f"{seeded['participants']} participants, {seeded['votes']} votes; page {run['page_bytes']} bytes; "
@@ -671,7 +680,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="ten times smaller, 3 s phases: a smoke run")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=1, choices=range(1, 9), metavar="N",
-                        help="daphne processes on ports PORT..PORT+N-1, clients spread over them (default 1)")
+                        help="server processes on ports PORT..PORT+N-1, clients spread over them (default 1)")
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne",
+                        help="the ASGI server (default daphne, what `make run` uses)")
     parser.add_argument("--internal", nargs=2, metavar=("MODE", "ARG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.internal:
@@ -688,7 +699,7 @@ def main() -> None:
     for db in databases:
         started = time.perf_counter()
         try:
-            run = bench_database(db, scale, args.port, args.workers)
+            run = bench_database(db, scale, args.port, args.workers, args.server)
         except Exception as exc:  # report and go on with the next database
             log(f"{db}: FAILED: {exc}")
             failed = True
@@ -696,9 +707,10 @@ def main() -> None:
         run["verdicts"] = verdicts(db, run)
         run["machine"] = facts
         run["scale"] = {**scale, "quick": args.quick}
-        run["workers"] = args.workers
+        run["workers"], run["server"] = args.workers, args.server
         run["wall_seconds"] = round(time.perf_counter() - started, 1)
-        suffix = ("-quick" if args.quick else "") + (f"-{args.workers}workers" if args.workers > 1 else "")
+        suffix = (("-quick" if args.quick else "") + (f"-{args.workers}workers" if args.workers > 1 else "")
+                  + (f"-{args.server}" if args.server != "daphne" else ""))
         path = RESULTS / f"participation-{db}{suffix}.json"
         path.write_text(json.dumps(run, indent=2, ensure_ascii=False))
         report(db, run, facts)

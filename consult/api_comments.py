@@ -8,6 +8,7 @@ The same services as the HTML forms; errors follow the contract in ARCHITECTURE.
 
 from django.core.paginator import EmptyPage, InvalidPage
 from django.urls import path
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -16,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consult import selectors, services
+from consult import readcache, selectors, services
 from consult.api_support import ErrorSerializer
 from consult.models import Comment, ConsultationPage, Stance
 from consult.models.contributions import COMMENT_MAX_CHARS
@@ -169,9 +170,17 @@ class ConsultationCommentsView(APIView):
         section_id = "" if section == "general" else section
         if section_id and page.section_by_id(section_id) is None:
             raise exceptions.ValidationError({"section": [_("That section is not part of this consultation.")]})
+        sort, number = query.get("ordering", "newest"), query.get("page", 1)
+        if request.user.is_authenticated:  # a participant also sees their own pending comments
+            return Response(self._listing(request, page, section_id, sort, number))
+        parts = ("comments", request.build_absolute_uri(), translation.get_language())
+        return Response(readcache.cached(page.pk, parts,
+                                         lambda: self._listing(request, page, section_id, sort, number)))
+
+    def _listing(self, request, page, section_id: str, sort: str, number: int) -> dict:
         try:
             threads = selectors.comment_threads(page=page, section_id=section_id, viewer=request.user,
-                                                sort=query.get("ordering", "newest"), number=query.get("page", 1))
+                                                sort=sort, number=number)
         except (EmptyPage, InvalidPage) as exc:
             raise exceptions.NotFound(_("That page of comments does not exist.")) from exc
 
@@ -181,12 +190,12 @@ class ConsultationCommentsView(APIView):
             return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
         prefix = _permalink_prefix(request)
-        return Response({
+        return {
             "count": threads.paginator.count,
             "next": link(threads.next_page_number()) if threads.has_next() else None,
             "previous": link(threads.previous_page_number()) if threads.has_previous() else None,
             "results": [thread_data(c, permalink_prefix=prefix) for c in threads.object_list],
-        })
+        }
 
     @extend_schema(summary="Comment on a consultation (or reply to a comment)",
                    request=CommentCreateSerializer, responses={201: CommentSerializer, **ERRORS})

@@ -5,7 +5,7 @@ validates, then counts against the rate limit, then writes. The HTML forms and t
 these, so they cannot diverge.
 
 Tallies stay exact under concurrency: the vote row (one per person, a UniqueConstraint) and the
-cached counters on the voted object change in one transaction, the counters with F() so the
+cached counters on the voted object change in one transaction, the counters as `col = col + 1` (what F() emits) so the
 database does the arithmetic. An existing vote row is locked (select_for_update) before it is
 read; two first votes by the same person racing on PostgreSQL meet at the unique index, and
 the loser retries in a fresh transaction, now finding the winner's row (a few attempts, since
@@ -14,12 +14,11 @@ transactions (config.settings), so its writers queue instead.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consult import ratelimit
+from consult import ratelimit, readcache
 from consult.models import Comment, CommentStatus, Statement, StatementStatus
 from consult.rules import is_comment_author, is_participant
 from consult.sanitize import clean_line
@@ -72,18 +71,33 @@ def _value(value, allowed: dict) -> int:
 
 # --- the vote write, shared by comments and statements ---------------------------------------
 
-def _counted(model, pk: int, counters: dict, *, add=None, remove=None) -> None:
-    changes = {}
-    if add is not None:
-        changes[counters[add]] = F(counters[add]) + 1
+def _counted(model, pk: int, counters: dict, *, add=None, remove=None) -> dict | None:
+    """Move the cached counters in the database and return their new values.
+
+    One `UPDATE … RETURNING` (PostgreSQL, and SQLite since 3.35) does the arithmetic and reads
+    the result back in the same statement, so the answer is exactly what this transaction
+    wrote, with no second query."""
+    deltas = {counters[add]: 1} if add is not None else {}
     if remove is not None:
-        changes[counters[remove]] = F(counters[remove]) - 1
-    if changes:
-        model.objects.filter(pk=pk).update(**changes)
+        deltas[counters[remove]] = deltas.get(counters[remove], 0) - 1
+    deltas = {column: delta for column, delta in deltas.items() if delta}
+    if not deltas:
+        return None
+    qn = connection.ops.quote_name
+    columns = list(counters.values())
+    assignments = ", ".join(f"{qn(column)} = {qn(column)} + %s" for column in deltas)
+    # Table and column names come from the model, never from input; the values are bound.
+    sql = (f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {qn(model._meta.pk.column)} = %s "  # noqa: S608
+           f"RETURNING {', '.join(qn(column) for column in columns)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*deltas.values(), pk])
+        row = cursor.fetchone()
+    return dict(zip(columns, row, strict=True)) if row else None
 
 
 def _cast(vote_model: type[models.Model], target_model, target_field: str, target, voter, value: int,
-          counters: dict) -> None:
+          counters: dict) -> dict | None:
+    """Record the vote; returns the new counters, or None when nothing changed."""
     lookup = {target_field: target.pk, "voter_id": voter.pk}
     for attempt in range(1, CAST_ATTEMPTS + 1):
         try:
@@ -91,27 +105,34 @@ def _cast(vote_model: type[models.Model], target_model, target_field: str, targe
                 vote = vote_model.objects.select_for_update().filter(**lookup).first()
                 if vote is None:
                     vote_model.objects.create(**lookup, value=value)
-                    _counted(target_model, target.pk, counters, add=value)
-                elif vote.value != value:
+                    return _counted(target_model, target.pk, counters, add=value)
+                if vote.value != value:
                     previous = vote.value
                     vote_model.objects.filter(pk=vote.pk).update(value=value, updated_at=timezone.now())
-                    _counted(target_model, target.pk, counters, add=value, remove=previous)
-            return
+                    return _counted(target_model, target.pk, counters, add=value, remove=previous)
+            return None
         except IntegrityError:
             if attempt == CAST_ATTEMPTS:
                 raise
+    return None
 
 
-def _withdraw(vote_model, target_model, target_field: str, target, voter, counters: dict) -> None:
+def _withdraw(vote_model, target_model, target_field: str, target, voter, counters: dict) -> dict | None:
     with transaction.atomic():
         vote = vote_model.objects.select_for_update().filter(**{target_field: target.pk, "voter_id": voter.pk}).first()
-        if vote is not None:
-            vote.delete()
-            _counted(target_model, target.pk, counters, remove=vote.value)
+        if vote is None:
+            return None
+        vote.delete()
+        return _counted(target_model, target.pk, counters, remove=vote.value)
 
 
-def _refresh(obj, counters: dict) -> None:
-    obj.refresh_from_db(fields=list(counters.values()))
+def _refresh(obj, counters: dict, fresh: dict | None) -> None:
+    """Put the counters on `obj`: those the write returned, else re-read (nothing changed)."""
+    if fresh is None:
+        obj.refresh_from_db(fields=list(counters.values()))
+    else:
+        for column, value in fresh.items():
+            setattr(obj, column, value)
 
 
 # --- comments --------------------------------------------------------------------------------
@@ -125,8 +146,10 @@ def comment_vote_cast(*, actor, comment: Comment, value: int) -> Comment:
         raise _comment_refusal(actor, comment)
     value = _value(value, COMMENT_COUNTERS)
     ratelimit.check(user_id=actor.pk, action="vote")
-    _cast(CommentVote, Comment, "comment_id", comment, actor, value, COMMENT_COUNTERS)
-    _refresh(comment, COMMENT_COUNTERS)
+    fresh = _cast(CommentVote, Comment, "comment_id", comment, actor, value, COMMENT_COUNTERS)
+    _refresh(comment, COMMENT_COUNTERS, fresh)
+    if fresh is not None:
+        readcache.discussion_changed(comment.page_id)
     return comment
 
 
@@ -134,8 +157,10 @@ def comment_vote_withdraw(*, actor, comment: Comment) -> Comment:
     if not actor.has_perm("voting.vote_comment", comment):
         raise _comment_refusal(actor, comment)
     ratelimit.check(user_id=actor.pk, action="vote")
-    _withdraw(CommentVote, Comment, "comment_id", comment, actor, COMMENT_COUNTERS)
-    _refresh(comment, COMMENT_COUNTERS)
+    fresh = _withdraw(CommentVote, Comment, "comment_id", comment, actor, COMMENT_COUNTERS)
+    _refresh(comment, COMMENT_COUNTERS, fresh)
+    if fresh is not None:
+        readcache.discussion_changed(comment.page_id)
     return comment
 
 
@@ -147,8 +172,8 @@ def statement_vote_cast(*, actor, statement: Statement, value: int) -> Statement
         raise _statement_refusal(actor, statement)
     value = _value(value, STATEMENT_COUNTERS)
     ratelimit.check(user_id=actor.pk, action="vote")
-    _cast(StatementVote, Statement, "statement_id", statement, actor, value, STATEMENT_COUNTERS)
-    _refresh(statement, STATEMENT_COUNTERS)
+    fresh = _cast(StatementVote, Statement, "statement_id", statement, actor, value, STATEMENT_COUNTERS)
+    _refresh(statement, STATEMENT_COUNTERS, fresh)
     return statement
 
 
@@ -156,8 +181,8 @@ def statement_vote_withdraw(*, actor, statement: Statement) -> Statement:
     if not actor.has_perm("voting.vote_statement", statement):
         raise _statement_refusal(actor, statement)
     ratelimit.check(user_id=actor.pk, action="vote")
-    _withdraw(StatementVote, Statement, "statement_id", statement, actor, STATEMENT_COUNTERS)
-    _refresh(statement, STATEMENT_COUNTERS)
+    fresh = _withdraw(StatementVote, Statement, "statement_id", statement, actor, STATEMENT_COUNTERS)
+    _refresh(statement, STATEMENT_COUNTERS, fresh)
     return statement
 
 

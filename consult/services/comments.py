@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consult import ratelimit
+from consult import ratelimit, readcache
 from consult.models import Comment, CommentEdit, CommentStatus, ConsultationPage, ModerationMode, Stance
 from consult.models.contributions import COMMENT_MAX_CHARS, MAX_REPLY_DEPTH
 from consult.roles import has_role
@@ -80,6 +80,7 @@ def comment_create(*, actor, page: ConsultationPage, text, stance="", section_id
     )
     if parent is not None and status == CommentStatus.PUBLISHED:
         Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+    readcache.discussion_changed(page.pk)
     return comment
 
 
@@ -99,6 +100,7 @@ def comment_edit(*, actor, comment: Comment, text, stance=None) -> Comment:
     comment.body, comment.body_html, comment.stance = body, render_markdown(body), stance
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "stance", "edited_at"])
+    readcache.discussion_changed(comment.page_id)
     return comment
 
 
@@ -110,4 +112,5 @@ def comment_withdraw(*, actor, comment: Comment) -> Comment:
     comment.status = CommentStatus.WITHDRAWN
     comment.withdrawn_at = timezone.now()
     comment.save(update_fields=["status", "withdrawn_at"])
+    readcache.discussion_changed(comment.page_id)
     return comment

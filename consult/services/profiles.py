@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Region
+from consult import readcache
 from consult.accounts.validation import TAKEN_MESSAGE, clean_display_name
 from consult.models import Profile
 
@@ -102,5 +103,7 @@ def profile_update(*, actor, display_name=UNSET, region=UNSET, preferred_languag
                 profile.save(update_fields=list(values))
         except IntegrityError as exc:
             raise _taken_error() from exc
+        if "display_name" in values:
+            readcache.participants_changed()
     actor.profile = profile
     return profile

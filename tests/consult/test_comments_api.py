@@ -223,3 +223,36 @@ def test_list_items_have_exactly_the_detail_shape(client, consultation, citizen)
     listed = client.get(url(consultation)).json()["results"][0]
     detail = client.get(f"/api/v1/comments/{top.pk}/").json()
     assert listed == detail
+
+
+def test_anonymous_readers_share_a_cached_list_that_every_write_refreshes(client, consultation, citizen):
+    """Readers who are not signed in get a shared cached answer; it must never lag a write."""
+    from django.test import Client
+
+    other = factories.participant("رضا", roles=["citizen"])
+    writer = Client()
+    writer.force_login(citizen)
+    reader = Client()
+    first = post(writer, consultation, text="First", stance="support").json()
+
+    def listed():
+        return reader.get(url(consultation)).json()["results"]
+
+    assert [c["id"] for c in listed()] == [first["id"]]
+    second = post(writer, consultation, text="Second", stance="oppose").json()
+    assert [c["id"] for c in listed()] == [second["id"], first["id"]]          # a new comment
+
+    voter = Client()
+    voter.force_login(other)
+    assert voter.put(f"/api/v1/comments/{first['id']}/vote/", {"value": 1},
+                     content_type="application/json").status_code == 200
+    assert listed()[1]["support"] == 1                                            # a vote
+    writer.patch(f"/api/v1/comments/{second['id']}/", {"text": "Second, edited"}, content_type="application/json")
+    assert listed()[0]["body"] == "Second, edited"                                # an edit
+    writer.delete(f"/api/v1/comments/{second['id']}/")
+    assert listed()[0]["status"] == "withdrawn" and listed()[0]["body"] == ""      # a withdrawal
+    assert writer.post("/fa/account/profile/", {"display_name": "سارای نو", "preferred_language": "fa"}
+                       ).status_code in (200, 302)
+    assert listed()[1]["author"]["display_name"] == "سارای نو"                    # a rename
+    # A signed-in reader is never served the shared copy (they may see their own pending items).
+    assert writer.get(url(consultation)).json()["results"][0]["id"] == second["id"]
