@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("consult.accounts.api")),
     path("", include("voting.api")),
     path("", include("consult.api_comments")),
+    path("", include("consult.api_events")),
     path("", include(consult_router.urls)),
 ]

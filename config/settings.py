@@ -189,7 +189,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: the in-memory layer. Its per-channel capacity (default 100) silently drops the
+    # oldest messages; the hub's one channel carries every page's events, so give it room.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                                  "CONFIG": {"capacity": 10_000}}}
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -309,6 +312,13 @@ RAYZAN_RATE_LIMITS = {
     "poll": os.environ.get("RAYZAN_LIMIT_POLLS", "30/m"),
 }
 COMMENT_EDIT_WINDOW_MINUTES = 30
+# What clients may send over the live socket: type -> a function(*, actor, page_id, message)
+# that calls the same service as the API (consult defines the socket; voting plugs in here).
+RAYZAN_LIVE_COMMANDS = {
+    "vote": "voting.live.vote_command",
+    "statement": "consult.live_commands.statement_command",
+}
+RAYZAN_SOCKETS_PER_USER = int(os.environ.get("RAYZAN_SOCKETS_PER_USER", "5"))
 RAYZAN_DEMO_DATA = os.environ.get("RAYZAN_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "drafts"))
 
 # --- Security (production) --------------------------------------------------------------------

@@ -135,8 +135,9 @@ class _DetailMixin:
 
     @extend_schema_field(serializers.IntegerField(min_value=0, help_text=SEQ_HELP))
     def get_seq(self, page):
-        # The event log arrives with the live stream; until then no page has had an event.
-        return 0
+        from consult.events import current_seq
+
+        return current_seq(page.pk)
 
 
 # --- consultations ----------------------------------------------------------------------------

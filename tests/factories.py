@@ -65,7 +65,7 @@ def participant(name=None, *, roles=(), profile=True, **user_fields):
     if profile:
         Profile.objects.create(user=user, display_name=name, consent_version="test", consented_at=timezone.now())
     for role in roles:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])  # a flushed (transactional) test has none
     return user
 
 

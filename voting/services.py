@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consult import ratelimit, readcache
+from consult import events, ratelimit, readcache
 from consult.models import Comment, CommentStatus, Statement, StatementStatus
 from consult.rules import is_comment_author, is_participant
 from consult.sanitize import clean_line
@@ -150,6 +150,7 @@ def comment_vote_cast(*, actor, comment: Comment, value: int) -> Comment:
     _refresh(comment, COMMENT_COUNTERS, fresh)
     if fresh is not None:
         readcache.discussion_changed(comment.page_id)
+        events.tally_changed(comment.page_id, f"comment:{comment.pk}")
     return comment
 
 
@@ -161,6 +162,7 @@ def comment_vote_withdraw(*, actor, comment: Comment) -> Comment:
     _refresh(comment, COMMENT_COUNTERS, fresh)
     if fresh is not None:
         readcache.discussion_changed(comment.page_id)
+        events.tally_changed(comment.page_id, f"comment:{comment.pk}")
     return comment
 
 
@@ -174,6 +176,8 @@ def statement_vote_cast(*, actor, statement: Statement, value: int) -> Statement
     ratelimit.check(user_id=actor.pk, action="vote")
     fresh = _cast(StatementVote, Statement, "statement_id", statement, actor, value, STATEMENT_COUNTERS)
     _refresh(statement, STATEMENT_COUNTERS, fresh)
+    if fresh is not None:
+        events.tally_changed(statement.page_id, f"statement:{statement.pk}")
     return statement
 
 
@@ -183,6 +187,8 @@ def statement_vote_withdraw(*, actor, statement: Statement) -> Statement:
     ratelimit.check(user_id=actor.pk, action="vote")
     fresh = _withdraw(StatementVote, Statement, "statement_id", statement, actor, STATEMENT_COUNTERS)
     _refresh(statement, STATEMENT_COUNTERS, fresh)
+    if fresh is not None:
+        events.tally_changed(statement.page_id, f"statement:{statement.pk}")
     return statement
 
 

@@ -9,6 +9,7 @@ from consult.models.contributions import (
     Statement,
     StatementStatus,
 )
+from consult.models.live import LiveEvent, LiveStream
 from consult.models.pages import (
     ConsultationIndexPage,
     ConsultationPage,
@@ -23,6 +24,7 @@ from consult.models.pages import (
 
 __all__ = [
     "Comment", "CommentEdit", "CommentStatus", "ConsultationIndexPage", "ConsultationPage",
-    "ConsultationStatus", "ModerationMode", "Profile", "RoundtableFacilitator", "RoundtablePage",
+    "ConsultationStatus", "LiveEvent", "LiveStream", "ModerationMode", "Profile", "RoundtableFacilitator",
+    "RoundtablePage",
     "RoundtableState", "SearchEntry", "Stance", "Statement", "StatementStatus", "html_to_text",
 ]

@@ -174,6 +174,9 @@ class RoundtablePage(Page):
     state = models.CharField(max_length=12, choices=RoundtableState.choices,
                              default=RoundtableState.SCHEDULED, verbose_name=_("state"))
     current_agenda_item = models.CharField(max_length=64, blank=True, verbose_name=_("current agenda item"))
+    # "statement:<id>" or "comment:<id>": what the facilitator put on the big screen.
+    spotlight = models.CharField(max_length=40, blank=True, verbose_name=_("spotlight"))
+    open_polls = models.JSONField(default=list, blank=True, verbose_name=_("open polls"))
     topics = ParentalManyToManyField("cms.Topic", blank=True, related_name="roundtables",
                                      verbose_name=_("topics"))
     region = models.ForeignKey("cms.Region", null=True, blank=True, on_delete=models.SET_NULL,
@@ -189,7 +192,6 @@ class RoundtablePage(Page):
         FieldPanel("polls"),
         InlinePanel("facilitators", label=_("Facilitators")),
         MultiFieldPanel([FieldPanel("topics"), FieldPanel("region")], heading=_("Classification")),
-        FieldPanel("state"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("agenda")]
     parent_page_types = ["consult.ConsultationIndexPage"]
@@ -199,6 +201,16 @@ class RoundtablePage(Page):
     class Meta:
         verbose_name = _("roundtable")
         verbose_name_plural = _("roundtables")
+
+    # The session's live state belongs to the facilitator console (consult.services.roundtables),
+    # not to the page's revisions: publishing an edit during a session must not rewind it.
+    SESSION_FIELDS = ("state", "current_agenda_item", "spotlight", "open_polls")
+
+    def with_content_json(self, content):
+        page = super().with_content_json(content)
+        for name in self.SESSION_FIELDS:
+            setattr(page, name, getattr(self, name))
+        return page
 
     @property
     def state_label(self):

@@ -15,6 +15,7 @@ from consult.models import Comment, CommentEdit, CommentStatus, ConsultationPage
 from consult.models.contributions import COMMENT_MAX_CHARS, MAX_REPLY_DEPTH
 from consult.roles import has_role
 from consult.sanitize import clean_text, render_markdown
+from consult.services import live
 from consult.textnorm import localised_number
 
 
@@ -81,6 +82,7 @@ def comment_create(*, actor, page: ConsultationPage, text, stance="", section_id
     if parent is not None and status == CommentStatus.PUBLISHED:
         Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
     readcache.discussion_changed(page.pk)
+    live.comment_created(comment)
     return comment
 
 
@@ -101,6 +103,7 @@ def comment_edit(*, actor, comment: Comment, text, stance=None) -> Comment:
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "stance", "edited_at"])
     readcache.discussion_changed(comment.page_id)
+    live.comment_updated(comment)
     return comment
 
 
@@ -109,8 +112,11 @@ def comment_withdraw(*, actor, comment: Comment) -> Comment:
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if not actor.has_perm("consult.withdraw_comment", comment):
         raise PermissionDenied(_("Only the author can withdraw this comment."))
+    was_public = comment.status == CommentStatus.PUBLISHED
     comment.status = CommentStatus.WITHDRAWN
     comment.withdrawn_at = timezone.now()
     comment.save(update_fields=["status", "withdrawn_at"])
     readcache.discussion_changed(comment.page_id)
+    if was_public:
+        live.comment_removed(comment, reason="withdrawn")
     return comment

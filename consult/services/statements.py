@@ -17,6 +17,7 @@ from consult.models import ConsultationPage, ModerationMode, Statement, Statemen
 from consult.models.contributions import STATEMENT_MAX_CHARS
 from consult.rules import is_participant
 from consult.sanitize import clean_line
+from consult.services import live
 
 
 def is_blank(text: str) -> bool:
@@ -48,7 +49,10 @@ def statement_create(*, actor, page: Page, text: str) -> Statement:
     ratelimit.check(user_id=actor.pk, action="statement")
     pre_moderated = isinstance(page, ConsultationPage) and page.moderation_mode == ModerationMode.PRE
     status = StatementStatus.PENDING if pre_moderated else StatementStatus.PUBLISHED
-    return Statement.objects.create(page=page, author=actor, text=text, status=status)
+    with transaction.atomic():
+        statement = Statement.objects.create(page=page, author=actor, text=text, status=status)
+        live.statement_created(statement)
+    return statement
 
 
 @transaction.atomic

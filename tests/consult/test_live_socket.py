@@ -1,4 +1,4 @@
-"""The live socket skeleton: /ws/live/<page_id>/ through the real ASGI application.
+"""The live socket's handshake and frame handling: /ws/live/<page_id>/ through the real ASGI application.
 
 Transactional tests: the consumer reads the database from another thread, so the pages must
 be committed. The site_tree fixture recreates the locales and root page after a flush.
@@ -61,7 +61,7 @@ async def test_published_consultation_is_accepted(site_tree):
     page = await sync_to_async(make_consultation)(site_tree.indexes["fa"])
     communicator, connected = await connect(page.pk)
     assert connected
-    assert await communicator.receive_json_from() == {"type": "hello", "data": {"page": page.pk}}
+    assert await communicator.receive_json_from() == {"type": "hello", "data": {"page": page.pk, "seq": 0}}
     await communicator.disconnect()
 
 
@@ -69,7 +69,7 @@ async def test_published_roundtable_is_accepted(site_tree):
     page = await sync_to_async(make_roundtable)(site_tree.indexes["en"])
     communicator, connected = await connect(page.pk)
     assert connected
-    assert await communicator.receive_json_from() == {"type": "hello", "data": {"page": page.pk}}
+    assert await communicator.receive_json_from() == {"type": "hello", "data": {"page": page.pk, "seq": 0}}
     await communicator.disconnect()
 
 
@@ -112,8 +112,8 @@ async def test_foreign_or_missing_origin_is_refused(site_tree, headers):
     ('"just a string"', "bad_frame", None),
     ('{"type": "dance", "ref": "r1"}', "unknown_type", "r1"),
     ('{"ref": 5}', "unknown_type", None),
-    ('{"type": "vote", "target": "comment:17", "value": 1, "ref": "c1"}', "not_supported", "c1"),
-    ("x" * 10_000, "bad_frame", None),
+    ('{"type": "vote", "target": "comment:17", "value": 1, "ref": "c1"}', "not_authenticated", "c1"),
+    ("x" * 70_000, "bad_frame", None),
 ])
 async def test_bad_client_frames_get_an_error_ack_and_the_socket_lives_on(site_tree, frame, code, ref):
     page = await sync_to_async(make_consultation)(site_tree.indexes["fa"])
