@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("voting.api")),
     path("", include("consult.api_comments")),
     path("", include("consult.api_events")),
+    path("", include("consult.api_roundtable")),
     path("", include(consult_router.urls)),
 ]

@@ -37,3 +37,10 @@ class CommentForm(forms.Form):
 class SortForm(forms.Form):
     sort = forms.ChoiceField(choices=[(key, key) for key in COMMENT_SORTS], required=False)
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+
+class ConsoleForm(forms.Form):
+    """One facilitator action (each console button is its own little form)."""
+
+    action = forms.CharField(max_length=20)
+    target = forms.CharField(max_length=64, required=False)

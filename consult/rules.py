@@ -83,7 +83,22 @@ def statement_page_is_open(user, statement):
     return page_is_open(user, statement.page)
 
 
+@rules.predicate
+def is_admin(user):
+    return has_role(user, "admin") or bool(user and user.is_superuser)
+
+
+@rules.predicate
+def is_assigned_facilitator(user, page):
+    """An official or moderator named as one of this roundtable's facilitators."""
+    if not (user and user.is_authenticated and isinstance(page, RoundtablePage)):
+        return False
+    return (has_role(user, "official", "moderator")
+            and page.facilitators.filter(user_id=user.pk).exists())
+
+
 rules.add_perm("consult.add_comment", is_participant & page_is_open)
+rules.add_perm("consult.facilitate_roundtable", is_assigned_facilitator | is_admin)
 rules.add_perm("consult.change_comment",
                is_participant & is_comment_author & comment_is_live & within_edit_window & comment_page_is_open)
 rules.add_perm("consult.withdraw_comment", is_participant & is_comment_author & comment_is_live)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consult import selectors, services
+from consult import events, selectors, services
 from consult.forms import CommentForm, SortForm
 from consult.models import Comment, ConsultationPage
 from consult.ratelimit import RateLimited
@@ -91,7 +91,7 @@ def _render_discussion(request, page, section, section_id, form, status=None):
         "page": page, "consultation": page, "section": section, "section_id": section_id, "form": form,
         "threads": threads, "sort": sort, "sorts": SORT_LABELS, "stats": stats,
         "may_comment": request.user.has_perm("consult.add_comment", page),
-        "has_errors": bool(form.errors),
+        "has_errors": bool(form.errors), "live_seq": events.current_seq(page.pk),
     }, status=status)
 
 

@@ -44,9 +44,8 @@ def roundtable(parent, *, title=None, state="scheduled", **fields):
     page = RoundtablePage(
         title=title or f"Roundtable {n}", slug=f"roundtable-{n}", summary=f"Roundtable summary {n}",
         starts_at=timezone.now() + datetime.timedelta(days=2), state=state, locale=parent.locale,
-        agenda=[{"type": "item", "value": {"title": "Welcome", "description": "", "duration_minutes": 10}}],
-        seed_statements=[{"type": "statement", "value": "Parks need more trees."}],
-        **fields,
+        **{"agenda": [{"type": "item", "value": {"title": "Welcome", "description": "", "duration_minutes": 10}}],
+           "seed_statements": [{"type": "statement", "value": "Parks need more trees."}], **fields},
     )
     return services.page_publish_child(parent=parent, page=page)
 

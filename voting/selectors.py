@@ -103,6 +103,15 @@ def page_state(page) -> str:
     return "closed" if status == "closed" else "upcoming"
 
 
+def poll_state(page, poll: Poll) -> str:
+    """open, upcoming or closed for one poll. A consultation's polls follow the consultation; a
+    roundtable's are opened and closed one by one by its facilitator (and all close at the end)."""
+    page = getattr(page, "specific", page)
+    if isinstance(page, RoundtablePage) and page_state(page) != "closed":
+        return {"open": "open", "closed": "closed"}.get(page.poll_states.get(poll.id), "upcoming")
+    return page_state(page)
+
+
 def poll_results_visible(poll: Poll, *, state: str, answered: bool) -> bool:
     if state == "closed":
         return True

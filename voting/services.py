@@ -24,7 +24,7 @@ from consult.rules import is_comment_author, is_participant
 from consult.sanitize import clean_line
 from consult.services.statements import is_blank
 from voting.models import CommentVote, PollResponse, StatementVote
-from voting.selectors import OTHER, Poll, page_state, poll_on_page
+from voting.selectors import OTHER, Poll, page_state, poll_on_page, poll_state
 
 COMMENT_COUNTERS = {1: "support_count", -1: "oppose_count"}
 CAST_ATTEMPTS = 5
@@ -249,6 +249,8 @@ def poll_respond(*, actor, page, poll_id: str, choices=None, scale=None, other_t
     poll = poll_on_page(page, poll_id)
     if poll is None:
         raise ValidationError({"poll_id": [_("There is no such poll on this page.")]})
+    if (state := poll_state(page, poll)) != "open":
+        raise PermissionDenied(_("This poll is not open.") if state == "upcoming" else _("This poll has closed."))
     indexes, scale, text = _poll_answer(poll, choices, scale, other_text)
     ratelimit.check(user_id=actor.pk, action="poll")
     fields = {"choices": indexes, "scale": scale, "other_text": text, "updated_at": timezone.now()}

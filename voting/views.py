@@ -135,7 +135,7 @@ def poll_respond(request, page_id: int, poll_id: str):
         return rate_limited(request, exc, back)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"choices": exc.messages}
-        item = poll_context(page, poll, state=selectors.page_state(page), response=None, can_answer=True,
+        item = poll_context(page, poll, state=selectors.poll_state(page, poll), response=None, can_answer=True,
                             posted=posted, errors=errors)
         return render(request, "voting/poll_answer.html",
                       {"page": page, "item": item, "back_url": back, "has_errors": True}, status=400)

@@ -24,8 +24,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='roundtablepage',
-            name='open_polls',
-            field=models.JSONField(blank=True, default=list, verbose_name='open polls'),
+            name='poll_states',
+            field=models.JSONField(blank=True, default=dict, verbose_name='poll states'),
         ),
         migrations.AddField(
             model_name='roundtablepage',

@@ -154,8 +154,11 @@ class ConsultationPage(Page):
         from consult.selectors import section_comment_stats
 
         context = super().get_context(request, *args, **kwargs)
+        from consult.events import current_seq
+
         context["sections"] = self.section_list
         context["stats"] = section_comment_stats(self)
+        context["live_seq"] = current_seq(self.pk)
         return context
 
 
@@ -176,7 +179,8 @@ class RoundtablePage(Page):
     current_agenda_item = models.CharField(max_length=64, blank=True, verbose_name=_("current agenda item"))
     # "statement:<id>" or "comment:<id>": what the facilitator put on the big screen.
     spotlight = models.CharField(max_length=40, blank=True, verbose_name=_("spotlight"))
-    open_polls = models.JSONField(default=list, blank=True, verbose_name=_("open polls"))
+    # poll block id -> "open" or "closed", as the facilitator set it; a poll not named is not open yet.
+    poll_states = models.JSONField(default=dict, blank=True, verbose_name=_("poll states"))
     topics = ParentalManyToManyField("cms.Topic", blank=True, related_name="roundtables",
                                      verbose_name=_("topics"))
     region = models.ForeignKey("cms.Region", null=True, blank=True, on_delete=models.SET_NULL,
@@ -204,7 +208,7 @@ class RoundtablePage(Page):
 
     # The session's live state belongs to the facilitator console (consult.services.roundtables),
     # not to the page's revisions: publishing an edit during a session must not rewind it.
-    SESSION_FIELDS = ("state", "current_agenda_item", "spotlight", "open_polls")
+    SESSION_FIELDS = ("state", "current_agenda_item", "spotlight", "poll_states")
 
     def with_content_json(self, content):
         page = super().with_content_json(content)
@@ -226,6 +230,21 @@ class RoundtablePage(Page):
     @cached_property
     def statements(self) -> list[dict]:
         return [{"id": str(child.id), "text": child.value} for child in self.seed_statements]
+
+    def get_context(self, request, *args, **kwargs):
+        from consult.events import current_seq
+        from consult.services.roundtables import roundtable_state
+
+        context = super().get_context(request, *args, **kwargs)
+        context["live_seq"] = current_seq(self.pk)
+        context["session"] = roundtable_state(self)
+        user = getattr(request, "user", None)
+        context["can_facilitate"] = bool(user and user.has_perm("consult.facilitate_roundtable", self))
+        return context
+
+    @property
+    def current_item(self) -> dict | None:
+        return next((item for item in self.agenda_items if item["id"] == self.current_agenda_item), None)
 
 
 class RoundtableFacilitator(Orderable):

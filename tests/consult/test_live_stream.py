@@ -346,3 +346,22 @@ def test_events_over_rest_page_by_seq_and_refuse_bad_input(site_tree, people, cl
     assert client.get("/api/v1/pages/999999/events/").status_code == 404
     assert client.get(f"/api/v1/pages/{site_tree.homes['fa'].pk}/events/").status_code == 404
     assert Comment.objects.count() == 5
+
+
+async def test_the_facilitators_moves_reach_every_participant(site_tree, people):
+    from consult.models import RoundtableFacilitator
+
+    page = await sync_to_async(make_roundtable)(site_tree.indexes["en"])
+    page.state = "scheduled"
+    await sync_to_async(RoundtablePage.objects.filter(pk=page.pk).update)(state="scheduled")
+    await sync_to_async(RoundtableFacilitator.objects.create)(page=page, name="Host", user=people["moderator"])
+    watchers = [await listen(page.pk), await listen(page.pk, user=people["voter"])]
+    for socket in watchers:
+        await hello(socket)
+    response = await sync_to_async(lambda: api(people["moderator"]).post(
+        f"/api/v1/roundtables/{page.pk}/control/", {"action": "start"}, content_type="application/json"))()
+    assert response.status_code == 200
+    for socket in watchers:
+        event = await next_of(socket, "roundtable.state")
+        assert event["seq"] == 1 and event["data"] == response.json()
+        await socket.disconnect()

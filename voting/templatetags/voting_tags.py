@@ -88,8 +88,11 @@ def polls_panel(context, page) -> list[dict]:
     polls = selectors.page_polls(page)
     if not polls:
         return []
-    state = selectors.page_state(page)
     mine = selectors.my_poll_responses(user, page)
-    can_answer = bool(user and user.has_perm("voting.respond_poll", page))
-    return [poll_context(page, poll, state=state, response=mine.get(poll.id), can_answer=can_answer)
-            for poll in polls]
+    may_answer = bool(user and user.has_perm("voting.respond_poll", page))
+    items = []
+    for poll in polls:
+        state = selectors.poll_state(page, poll)
+        items.append(poll_context(page, poll, state=state, response=mine.get(poll.id),
+                                  can_answer=may_answer and state == "open"))
+    return items
