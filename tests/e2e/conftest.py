@@ -71,3 +71,49 @@ def axe_violations(page, impacts=("serious", "critical")):
          "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"] if v["impact"] in impacts
     ]
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The real ASGI application (HTTP and WebSockets) under uvicorn, in a thread of this process,
+    so it shares the test database and the in-memory channel layer. pytest-django's live_server
+    speaks WSGI only, without WebSockets."""
+    import asyncio
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from config.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off", loop="asyncio", ws="websockets-sansio"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the ASGI test server did not start")
+        time.sleep(0.05)
+
+    class Live:
+        url = f"http://127.0.0.1:{port}"
+
+    yield Live
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def signed_in_context(browser, user, base_url, locale="en-GB"):
+    """A browser context already signed in as `user` (a real session, made by the test client)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(locale=locale)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])
+    return context

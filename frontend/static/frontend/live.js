@@ -161,12 +161,14 @@
       opened = true; failures = 0;
       if (polling) { clearInterval(polling); polling = null; }
       root.removeAttribute("data-live-offline");
+      root.setAttribute("data-live-connected", "");
     };
     socket.onmessage = function (event) {
       try { handle(JSON.parse(event.data)); } catch (e) { /* one bad frame must not stop the feed */ }
     };
     socket.onclose = function (event) {
       socket = null;
+      root.removeAttribute("data-live-connected");
       if (event.code === 4404 || event.code === 4409) return;  // no such page / too many tabs: stay quiet
       if (!opened) failures++;
       root.setAttribute("data-live-offline", "");
