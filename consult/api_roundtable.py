@@ -9,9 +9,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consult import selectors
 from consult.api_support import ErrorSerializer
 from consult.models import RoundtablePage
-from consult.serializers import MAX_ID
 from consult.services.roundtables import ACTIONS, roundtable_control, roundtable_state
 
 PAGE = OpenApiParameter("page_id", int, OpenApiParameter.PATH)
@@ -46,7 +46,7 @@ class SessionSerializer(serializers.Serializer):
 
 
 def _roundtable(page_id: int) -> RoundtablePage:
-    page = RoundtablePage.objects.live().public().filter(pk=page_id).first() if 0 < page_id <= MAX_ID else None
+    page = selectors.live_roundtable(page_id)
     if page is None:
         raise exceptions.NotFound(_("There is no published roundtable with this id."))
     return page

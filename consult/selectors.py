@@ -70,6 +70,13 @@ def live_page_for_stream(page_id: int) -> Page | None:
     return page.specific if page is not None else None
 
 
+def live_roundtable(page_id: int) -> RoundtablePage | None:
+    """A published, public roundtable by id, or None (the console, presenter view and API)."""
+    if not 0 < page_id <= 2**31 - 1:
+        return None
+    return RoundtablePage.objects.live().public().filter(pk=page_id).first()
+
+
 def participation_status(page) -> str:
     """upcoming / open / closed, for consultations and roundtables alike."""
     if isinstance(page, RoundtablePage):

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from consult import events
+from consult import events, selectors
 from consult.forms import ConsoleForm
 from consult.models import RoundtablePage, Statement, StatementStatus
 from consult.services.roundtables import roundtable_control, roundtable_state
@@ -23,7 +23,7 @@ PRESENTER_STATEMENTS = 8
 
 
 def _roundtable(page_id: int) -> RoundtablePage:
-    page = RoundtablePage.objects.live().public().filter(pk=page_id).first()
+    page = selectors.live_roundtable(page_id)
     if page is None:
         raise Http404
     return page

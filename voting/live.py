@@ -20,25 +20,32 @@ def _target(raw) -> tuple[str, int]:
     raise ValidationError({"target": [_("Name what you vote on as comment:<id> or statement:<id>.")]})
 
 
+def _comment_tally(comment) -> dict:
+    return {"up": comment.support_count, "down": comment.oppose_count}
+
+
+def _statement_tally(statement) -> dict:
+    return {"agree": statement.agree_count, "disagree": statement.disagree_count, "pass": statement.pass_count}
+
+
+# kind -> (lookup, cast, withdraw, tally): the same four steps for either kind of target.
+KINDS = {
+    "comment": (selectors.comment_votable, services.comment_vote_cast, services.comment_vote_withdraw,
+                _comment_tally),
+    "statement": (selectors.statement_votable, services.statement_vote_cast, services.statement_vote_withdraw,
+                  _statement_tally),
+}
+
+
 def vote_command(*, actor, page_id: int, message: dict) -> dict:
     kind, pk = _target(message.get("target"))
-    value = message.get("value")
-    if kind == "comment":
-        comment = selectors.comment_votable(pk)
-        if comment is None or comment.page_id != page_id:
-            raise Http404
-        if value is None:
-            comment = services.comment_vote_withdraw(actor=actor, comment=comment)
-        else:
-            comment = services.comment_vote_cast(actor=actor, comment=comment, value=value)
-        return {"target": f"comment:{pk}", "up": comment.support_count, "down": comment.oppose_count,
-                "my_vote": value}
-    statement = selectors.statement_votable(pk)
-    if statement is None or statement.page_id != page_id:
+    lookup, cast, withdraw, tally = KINDS[kind]
+    target = lookup(pk)
+    if target is None or target.page_id != page_id:
         raise Http404
+    value = message.get("value")
     if value is None:
-        statement = services.statement_vote_withdraw(actor=actor, statement=statement)
+        target = withdraw(actor=actor, **{kind: target})
     else:
-        statement = services.statement_vote_cast(actor=actor, statement=statement, value=value)
-    return {"target": f"statement:{pk}", "agree": statement.agree_count, "disagree": statement.disagree_count,
-            "pass": statement.pass_count, "my_vote": value}
+        target = cast(actor=actor, value=value, **{kind: target})
+    return {"target": f"{kind}:{pk}", **tally(target), "my_vote": value}
