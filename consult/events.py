@@ -11,10 +11,13 @@ Audiences: "public" (everyone on the page), "moderators", or "user:<id>" (one pe
 sockets, e.g. the author of a comment held for review).
 """
 
+import asyncio
 import json
 import logging
+import os
+import weakref
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
@@ -25,6 +28,7 @@ logger = logging.getLogger(__name__)
 PUBLIC = "public"
 MODERATORS = "moderators"
 REPLAY_BATCH = 500
+TALLY_SEND_SECONDS = 0.1  # a worker sends the tallies that moved at most this often, per page
 
 DURABLE_TYPES = frozenset({"comment.created", "comment.updated", "comment.removed", "statement.created",
                            "response.published", "roundtable.state"})
@@ -94,7 +98,62 @@ def notify(page_id: int, audience: str, event_type: str, data: dict) -> None:
 def tally_changed(page_id: int, target: str) -> None:
     """A tally moved ("comment:17", "statement:5"). The hubs coalesce these per target and read
     the current counts themselves, so what listeners see is always the committed truth."""
-    transaction.on_commit(lambda: _send(page_id, {"type": "live.tally", "target": target}))
+    transaction.on_commit(lambda: _queue_tally(page_id, target))
+
+
+def _queue_tally(page_id: int, target: str) -> None:
+    """Hand the moved tally to this worker's event loop without waiting for the send.
+
+    Under the ASGI server a vote runs in a thread that `sync_to_async` started; a send from
+    there (`async_to_sync`) cost a vote about as much as its database work. Instead the target
+    joins the loop's outbox, which sends one message per page with every target that moved,
+    at most every TALLY_SEND_SECONDS. Where there is no server loop (a management command,
+    tests without one), the tally is sent at once."""
+    loop = _server_loop()
+    if loop is None:
+        _send(page_id, {"type": "live.tally", "targets": [target]})
+        return
+    loop.call_soon_threadsafe(_TallyOutbox.add, loop, page_id, target)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop that started this thread through `sync_to_async`, as asgiref records it
+    (and checks it, after a fork) for its own `async_to_sync`; None elsewhere."""
+    local = SyncToAsync.threadlocal
+    loop = getattr(local, "main_event_loop", None)
+    if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() and not loop.is_closed() else None
+
+
+class _TallyOutbox:
+    """Per event loop, touched only on its loop's thread: the targets that moved, by page."""
+
+    _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _TallyOutbox]" = weakref.WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self.pending: dict[int, set[str]] = {}
+
+    @classmethod
+    def add(cls, loop: asyncio.AbstractEventLoop, page_id: int, target: str) -> None:
+        outbox = cls._by_loop.get(loop)
+        if outbox is None:
+            outbox = cls._by_loop[loop] = cls()
+        if not outbox.pending:
+            loop.call_later(TALLY_SEND_SECONDS, lambda: loop.create_task(outbox.flush()))
+        outbox.pending.setdefault(page_id, set()).add(target)
+
+    async def flush(self) -> None:
+        pending, self.pending = self.pending, {}
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        for page_id, targets in pending.items():
+            try:
+                await layer.group_send(group_name(page_id), {"type": "live.tally", "targets": sorted(targets),
+                                                             "page": page_id})
+            except Exception:  # ephemeral: the next vote on the target sends it again
+                logger.exception("live: could not send tallies to page %s", page_id)
 
 
 def state_changed(page_id: int, event_type: str, data: dict) -> None:

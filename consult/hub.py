@@ -139,7 +139,7 @@ class Hub:
                 if audience == PUBLIC or socket.in_audience(audience):
                     socket.push(text, seq)
         elif kind == "live.tally":
-            room.dirty_tallies.add(message["target"])
+            room.dirty_tallies.update(message["targets"])
             if room.tally_task is None or room.tally_task.done():
                 room.tally_task = asyncio.create_task(self._flush_tallies(room))
         elif kind == "live.presence" and message.get("worker") != self.worker:

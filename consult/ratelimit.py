@@ -1,6 +1,7 @@
 """Per-user write limits, shared by the form, API and socket paths (they call the same
 services, which call `check`). Fixed windows in the cache: Redis in production, so every
-worker counts together; an atomic add-then-incr, so concurrent requests cannot both slip in.
+worker counts together; an atomic add-then-incr (one round trip on Redis, consult.cacheops), so
+concurrent requests cannot both slip in.
 
 Limits are "count/period" in settings.RAYZAN_RATE_LIMITS, period one of s, m, h (or "10/30s").
 """
@@ -10,7 +11,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+
+from consult.cacheops import incr_with_floor
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smh])\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600}
@@ -42,11 +44,6 @@ def check(*, user_id: int, action: str) -> None:
     now = time.time()
     window = int(now // limit.period)
     key = f"rl:{action}:{user_id}:{window}"
-    cache.add(key, 0, timeout=limit.period + 1)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=limit.period + 1)
-        used = 1
+    used = incr_with_floor(key, initial=0, timeout=limit.period + 1)
     if used > limit.count:
         raise RateLimited(retry_after=max(1, int(limit.period - (now % limit.period)) + 1))

@@ -15,7 +15,9 @@ import hashlib
 import secrets
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+
+from consult.cacheops import incr_with_floor
 
 ENTRY_SECONDS = 300
 _SITE_KEY = "readcache:site"
@@ -34,17 +36,17 @@ def _current(key: str) -> int:
 
 
 def _move(key: str) -> None:
-    try:
-        cache.incr(key)
-    except ValueError:  # missing (never read, or evicted): any fresh number will do
-        cache.set(key, secrets.randbelow(2**62), timeout=None)
+    # A missing version (never read, or evicted) starts from a fresh random number.
+    incr_with_floor(key, initial=secrets.randbelow(2**62), timeout=None)
 
 
 def _move_now_and_on_commit(key: str) -> None:
     """Moved at once, so nothing cached so far is served again, and once more on commit, because a
-    reader between the two moves may have cached what the database showed before the commit."""
+    reader between the two moves may have cached what the database showed before the commit.
+    Outside a transaction the write is already committed: one move is enough."""
     _move(key)
-    transaction.on_commit(lambda: _move(key))
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _move(key))
 
 
 def discussion_changed(page_id: int) -> None:

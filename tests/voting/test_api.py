@@ -250,3 +250,23 @@ def test_schema_documents_every_endpoint(client):
         assert route in schema["paths"], route
     assert "429" in schema["paths"]["/api/v1/comments/{comment_id}/vote/"]["put"]["responses"]
 
+
+
+def test_a_token_vote_costs_a_fixed_handful_of_queries(client, en, django_assert_max_num_queries):
+    """The vote is the hottest write: token, person and profile in one query, the comment with
+    only the columns it needs, then the vote's transaction: begin, lock, write, move the
+    counter (read back in the same statement), commit — no more."""
+    from rest_framework.authtoken.models import Token
+
+    user = make_user()
+    token = Token.objects.create(user=user)
+    target = make_comment(factories.consultation(en), make_user())
+    url = f"/api/v1/comments/{target.pk}/vote/"
+    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    with django_assert_max_num_queries(7):
+        response = client.put(url, data=json.dumps({"value": 1}), content_type="application/json", **headers)
+    assert response.status_code == 200 and response.json()["up"] == 1
+    response = client.put(url, data=json.dumps({"value": 1}), content_type="application/json",
+                          HTTP_AUTHORIZATION="Token not-a-token")
+    assert_error(response, 403, "authentication_failed")
+    assert CommentVote.objects.filter(comment=target).count() == 1

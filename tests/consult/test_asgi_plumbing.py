@@ -1,0 +1,54 @@
+"""The ASGI application's HTTP side and the live tallies' sender, as the server runs them."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import HttpCommunicator
+
+from config.asgi import application
+from consult import events
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_http_goes_through_the_whole_middleware_chain():
+    """One thread hop per request (config.asgi_handler) still runs every middleware: the
+    security headers, the language negotiation, the API's error contract."""
+    communicator = HttpCommunicator(application, "GET", "/api/v1/pages/999999/events/",
+                                    headers=[(b"host", b"localhost"), (b"accept-language", b"en")])
+    response = await communicator.get_response()
+    headers = {k.decode().lower(): v.decode() for k, v in response["headers"]}
+    assert response["status"] == 404
+    assert headers["x-content-type-options"] == "nosniff" and headers["content-language"] == "en"
+    assert b'"code":"not_found"' in response["body"]
+
+
+async def test_tallies_from_request_threads_reach_the_group_coalesced_per_page():
+    """Votes in the server's request threads hand their tallies to the event loop, which sends
+    each page one message with every target that moved, instead of one send per vote."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(events.group_name(4242), channel)
+    await layer.group_add(events.group_name(4343), channel)
+
+    def votes():
+        for page_id, target in ((4242, "comment:1"), (4242, "comment:2"), (4242, "comment:1"),
+                                (4343, "statement:9")):
+            events._queue_tally(page_id, target)
+
+    await sync_to_async(votes)()
+    received = [await asyncio.wait_for(layer.receive(channel), 2) for _ in range(2)]
+    assert sorted(received, key=lambda m: m["page"]) == [
+        {"type": "live.tally", "targets": ["comment:1", "comment:2"], "page": 4242},
+        {"type": "live.tally", "targets": ["statement:9"], "page": 4343},
+    ]
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(layer.receive(channel), events.TALLY_SEND_SECONDS * 3)
+
+
+def test_without_a_server_loop_a_tally_is_sent_at_once(monkeypatch):
+    sent = []
+    monkeypatch.setattr(events, "_send", lambda page_id, message: sent.append((page_id, message)))
+    events._queue_tally(7, "comment:3")
+    assert sent == [(7, {"type": "live.tally", "targets": ["comment:3"]})]
