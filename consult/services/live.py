@@ -4,8 +4,11 @@ Public content goes to the page's durable log; content nobody else may see yet (
 review) is announced only to its author's and the moderators' own sockets.
 """
 
+from django.utils import timezone
+from wagtail.rich_text import expand_db_html
+
 from consult import events
-from consult.models import CommentStatus, StatementStatus
+from consult.models import CommentStatus, LiveEvent, StatementStatus
 from consult.representations import comment_data, relative_permalink_prefix, statement_data
 
 
@@ -44,3 +47,19 @@ def statement_created(statement) -> None:
         events.notify(statement.page_id, events.user_audience(statement.author_id), "statement.held", held)
         events.notify(statement.page_id, events.MODERATORS, "moderation.queued",
                       {**held, "item": statement_data(statement)})
+
+
+def response_published(page) -> bool:
+    """After a consultation is published: if that made a new official response public (the
+    first one, or a changed text), append `response.published` with the response as readers
+    see it. Republishing for another reason (a typo in the draft) records nothing."""
+    if not page.official_response:
+        return False
+    html = expand_db_html(page.official_response)
+    last = (LiveEvent.objects.filter(page_id=page.pk, type="response.published").order_by("-seq")
+            .values_list("data", flat=True).first())
+    if last and last.get("html") == html:
+        return False
+    published_at = page.response_published_at or timezone.now()
+    events.record(page.pk, "response.published", {"html": html, "published_at": published_at.isoformat()})
+    return True

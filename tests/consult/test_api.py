@@ -302,7 +302,7 @@ def test_detail_shape(client, fa):
     assert body["introduction"] == "<p>Read <b>this</b>.</p>"
     assert body["official_response"] == "<p>We listened.</p>"
     assert body["moderation_mode"] == "post"
-    assert body["seq"] == 0
+    assert body["seq"] == 1  # publishing the official response appended `response.published`
     assert body["translations"] == []
     first = body["sections"][0]
     assert set(first) == {"id", "number", "heading", "body", "anchor", "url"}

@@ -365,3 +365,31 @@ async def test_the_facilitators_moves_reach_every_participant(site_tree, people)
         event = await next_of(socket, "roundtable.state")
         assert event["seq"] == 1 and event["data"] == response.json()
         await socket.disconnect()
+
+
+def _publish_response(page, html):
+    page.official_response = html
+    page.save_revision().publish()
+
+
+async def test_an_official_response_is_announced_once_per_new_text(site_tree, people):
+    """Editors publish the response through Wagtail; listeners get `response.published` with the
+    text readers see. Republishing the page for another reason announces nothing."""
+    page = await sync_to_async(make_consultation)(site_tree.indexes["en"])
+    listener = await listen(page.pk)
+    await hello(listener)
+    await sync_to_async(_publish_response)(page, "<p>We will extend the deadline to sixty days.</p>")
+    event = await next_of(listener, "response.published")
+    assert event["data"]["html"] == "<p>We will extend the deadline to sixty days.</p>"
+    assert event["data"]["published_at"] and event["seq"] == 1
+
+    page.title = "A corrected title"
+    await sync_to_async(lambda: page.save_revision().publish())()
+    await assert_quiet(listener, "response.published")
+    await sync_to_async(_publish_response)(page, "<p>We will extend it to ninety days.</p>")
+    assert (await next_of(listener, "response.published"))["seq"] == 2
+    await listener.disconnect()
+
+    html = await sync_to_async(lambda: Client().get(page.url).content.decode())()
+    assert f'id="response-{page.pk}" data-live-refresh="response.published"' in html
+    assert "ninety days" in html

@@ -90,6 +90,7 @@
       fetchPage().then(function (doc) {
         regions.forEach(function (el) { if (el.id) replaceById(doc, el.id); });
         if (types["roundtable.state"]) announce(text("updated"));
+        if (types["response.published"]) announce(text("response"));
       }).catch(function () { /* the next event tries again */ });
     }, 300);
   }
