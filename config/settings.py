@@ -319,6 +319,23 @@ RAYZAN_LIVE_COMMANDS = {
     "statement": "consult.live_commands.statement_command",
 }
 RAYZAN_SOCKETS_PER_USER = int(os.environ.get("RAYZAN_SOCKETS_PER_USER", "5"))
+# Screening of every new or edited contribution (consult defines the interface in
+# consult/screening.py; moderation's screeners plug in here). Any hold keeps it from the public
+# until a moderator decides; the author is told why in plain words.
+RAYZAN_SCREENERS = [
+    "moderation.screeners.premoderation",   # the consultation's pre-moderation mode
+    "moderation.screeners.links",           # see RAYZAN_SCREEN_LINKS
+    "moderation.screeners.blocked_words",   # the "Blocked terms" list in the admin
+    "moderation.screeners.personal",        # e-mail, phone numbers, national IDs, card numbers
+    "moderation.screeners.first_posts",     # see RAYZAN_HOLD_FIRST_POSTS
+    "moderation.screeners.repeats",         # near-duplicates of the same person's recent texts
+]
+RAYZAN_HOLD_LISTENERS = ["moderation.services.hold_recorded"]
+RAYZAN_SCREEN_LINKS = env_bool("RAYZAN_SCREEN_LINKS", False)  # citizens cite sources: off by default
+RAYZAN_LINK_ALLOWED_DOMAINS = env_list("RAYZAN_LINK_ALLOWED_DOMAINS")
+RAYZAN_HOLD_FIRST_POSTS = int(os.environ.get("RAYZAN_HOLD_FIRST_POSTS", "0"))  # raise it in a spam wave
+RAYZAN_REPEAT_HOURS = int(os.environ.get("RAYZAN_REPEAT_HOURS", "24"))
+RAYZAN_REPEAT_SIMILARITY = float(os.environ.get("RAYZAN_REPEAT_SIMILARITY", "0.8"))
 RAYZAN_DEMO_DATA = os.environ.get("RAYZAN_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "drafts"))
 
 # --- Security (production) --------------------------------------------------------------------

@@ -51,6 +51,9 @@ class CommentSerializer(serializers.Serializer):
     oppose = serializers.IntegerField(source="oppose_count")
     reply_count = serializers.IntegerField()
     url = serializers.SerializerMethodField()
+    held_because = serializers.ListField(
+        child=serializers.CharField(), source="hold_messages",
+        help_text=_("While it awaits moderation, why it was held, in plain words for its author; otherwise empty."))
 
     def get_author(self, comment) -> dict:
         profile = getattr(comment.author, "profile", None)

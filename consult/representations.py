@@ -26,7 +26,7 @@ def comment_data(comment, *, permalink_prefix: str) -> dict:
         "created_at": _DATETIME.to_representation(comment.created_at),
         "edited_at": _DATETIME.to_representation(comment.edited_at) if comment.edited_at else None,
         "support": comment.support_count, "oppose": comment.oppose_count, "reply_count": comment.reply_count,
-        "url": f"{permalink_prefix}{comment.pk}/",
+        "url": f"{permalink_prefix}{comment.pk}/", "held_because": comment.hold_messages,
     }
 
 
@@ -50,4 +50,5 @@ def statement_data(statement) -> dict:
         "id": statement.pk, "text": statement.text, "is_seed": bool(statement.seed_id), "status": statement.status,
         "created_at": _DATETIME.to_representation(statement.created_at),
         "agree": statement.agree_count, "disagree": statement.disagree_count, "pass": statement.pass_count,
+        "held_because": statement.hold_messages,
     }

@@ -1,1 +1,130 @@
-"""Flags, screening, the queue and the audit log arrive with the moderation issue."""
+"""Moderation's data: the blocked-terms list and the append-only, hash-chained audit log."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consult.textnorm import compact
+
+
+class BlockedTermQuerySet(models.QuerySet):
+    def for_language(self, language: str):
+        return self.filter(models.Q(language="") | models.Q(language=language or ""))
+
+
+class BlockedTerm(models.Model):
+    """A word or phrase that holds a contribution for a moderator. Matched after normalisation
+    (letter forms, ZWNJ, diacritics, digits, spaces and punctuation inside the word)."""
+
+    LANGUAGES = [("", _("Every language")), ("fa", _("Persian")), ("en", _("English"))]
+
+    term = models.CharField(_("word or phrase"), max_length=100)
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGES, blank=True)
+    compact = models.CharField(max_length=100, editable=False, db_index=True)
+    note = models.CharField(_("why it is on the list"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = BlockedTermQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["language", "term"]
+        verbose_name = _("blocked term")
+        verbose_name_plural = _("blocked terms")
+        constraints = [models.UniqueConstraint(fields=["compact", "language"], name="blocked_term_unique")]
+
+    def __str__(self):
+        return self.term
+
+    def save(self, *args, **kwargs):
+        self.compact = compact(self.term)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if not compact(self.term):
+            raise ValidationError({"term": _("Enter a word or phrase with at least one letter or digit.")})
+
+
+class AppendOnlyError(Exception):
+    """The audit log is never changed or deleted, not even by code."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit entries cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("audit entries cannot be deleted")
+
+    # bulk paths that would bypass the chain
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError("audit entries cannot be updated")
+
+    def bulk_create(self, *args, **kwargs):
+        raise AppendOnlyError("append audit entries one by one with moderation.audit.append")
+
+
+class AuditEntry(models.Model):
+    """One moderation event: who did what to which item, why, the state before and after.
+
+    `digest` is the SHA-256 of this entry's content together with the previous entry's digest,
+    so changing or removing any entry breaks every digest after it (`manage.py
+    verify_audit_log`). Entries are appended only through moderation.audit.append."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", help_text="Empty for the system (a screener, a threshold).")
+    action = models.CharField(max_length=40)
+    item_type = models.CharField(max_length=20, blank=True)
+    item_id = models.PositiveBigIntegerField(null=True, blank=True)
+    page_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    reason = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    previous_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["item_type", "item_id"], name="audit_item")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.action} {self.item_type}:{self.item_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise AppendOnlyError("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit entries cannot be deleted")
+
+    def content(self) -> dict:
+        """What the digest covers: everything but the digests and the row id."""
+        return {"created_at": self.created_at.isoformat(), "actor": self.actor_id, "action": self.action,
+                "item_type": self.item_type, "item_id": self.item_id, "page_id": self.page_id,
+                "reason": self.reason, "note": self.note, "before": self.before, "after": self.after}
+
+    def compute_digest(self) -> str:
+        payload = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                             default=str)
+        return hashlib.sha256((self.previous_digest + "\n" + payload).encode()).hexdigest()
+
+
+class AuditHead(models.Model):
+    """One row: the digest of the last entry. Appending locks it, so the chain stays a line
+    even when moderators act at the same moment in different workers."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_digest = models.CharField(max_length=64, default="0" * 64)
+    entries = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"audit head after {self.entries} entries"

@@ -37,6 +37,9 @@ class StatementSerializer(serializers.Serializer):
     disagree = serializers.IntegerField(source="disagree_count")
     pass_ = serializers.IntegerField(source="pass_count")
     my_vote = serializers.SerializerMethodField()
+    held_because = serializers.ListField(
+        child=serializers.CharField(), source="hold_messages",
+        help_text=_("While it awaits moderation, why it was held, in plain words for its author; otherwise empty."))
 
     def get_fields(self):
         fields = super().get_fields()

@@ -12,6 +12,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult.screening import hold_messages
+
 DISPLAY_NAME_MAX = 40
 COMMENT_MAX_CHARS = 5000
 STATEMENT_MAX_CHARS = 280
@@ -87,6 +89,8 @@ class Comment(models.Model):
     support_count = models.PositiveIntegerField(default=0)
     oppose_count = models.PositiveIntegerField(default=0)
     reply_count = models.PositiveIntegerField(default=0)
+    screening = models.JSONField(default=list, blank=True,
+                                 help_text="Why screening held it: [{code, detail}] (consult.screening).")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -111,6 +115,11 @@ class Comment(models.Model):
     @property
     def anchor(self) -> str:
         return f"comment-{self.pk}"
+
+    @property
+    def hold_messages(self) -> list[str]:
+        """Why it is held, in plain words for its author (empty unless screening held it)."""
+        return hold_messages(self.screening) if self.status == CommentStatus.PENDING else []
 
 
 class CommentEdit(models.Model):
@@ -149,6 +158,8 @@ class Statement(models.Model):
     agree_count = models.PositiveIntegerField(default=0)
     disagree_count = models.PositiveIntegerField(default=0)
     pass_count = models.PositiveIntegerField(default=0)
+    screening = models.JSONField(default=list, blank=True,
+                                 help_text="Why screening held it: [{code, detail}] (consult.screening).")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -160,6 +171,10 @@ class Statement(models.Model):
 
     def __str__(self):
         return self.text
+
+    @property
+    def hold_messages(self) -> list[str]:
+        return hold_messages(self.screening) if self.status == StatementStatus.PENDING else []
 
     @property
     def vote_count(self) -> int:

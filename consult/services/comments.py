@@ -10,8 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consult import ratelimit, readcache
-from consult.models import Comment, CommentEdit, CommentStatus, ConsultationPage, ModerationMode, Stance
+from consult import ratelimit, readcache, screening
+from consult.models import Comment, CommentEdit, CommentStatus, ConsultationPage, Stance
 from consult.models.contributions import COMMENT_MAX_CHARS, MAX_REPLY_DEPTH
 from consult.roles import has_role
 from consult.sanitize import clean_text, render_markdown
@@ -73,14 +73,18 @@ def comment_create(*, actor, page: ConsultationPage, text, stance="", section_id
     body = _clean_body(text)
     stance = _clean_stance(stance, required=parent is None)
     ratelimit.check(user_id=actor.pk, action="comment")
-    status = CommentStatus.PENDING if page.moderation_mode == ModerationMode.PRE else CommentStatus.PUBLISHED
+    holds = screening.screen(screening.Submission(kind="comment", text=body, author=actor, page=page))
+    status = CommentStatus.PENDING if holds else CommentStatus.PUBLISHED
     comment = Comment.objects.create(
         page=page, section_id=section_id, page_revision_id=page.live_revision_id, author=actor,
         parent=parent, depth=(parent.depth + 1) if parent else 0, stance=stance, body=body,
         body_html=render_markdown(body), status=status, is_official=has_role(actor, "official"),
+        screening=[hold.as_dict() for hold in holds],
     )
     if parent is not None and status == CommentStatus.PUBLISHED:
         Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+    if holds:
+        screening.held(comment, holds)
     readcache.discussion_changed(page.pk)
     live.comment_created(comment)
     return comment
@@ -97,13 +101,30 @@ def comment_edit(*, actor, comment: Comment, text, stance=None) -> Comment:
     if body == comment.body and stance == comment.stance:
         return comment
     ratelimit.check(user_id=actor.pk, action="comment")
+    # An edit is screened like a new comment: otherwise personal data or a blocked word could
+    # be added after a clean first version. A held edit takes a public comment off the page.
+    holds = screening.screen(screening.Submission(kind="comment", text=body, author=actor, page=comment.page,
+                                                  item_id=comment.pk))
+    was_public = comment.status == CommentStatus.PUBLISHED
     CommentEdit.objects.create(comment=comment, body=comment.body, body_html=comment.body_html,
                                stance=comment.stance)
     comment.body, comment.body_html, comment.stance = body, render_markdown(body), stance
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "body_html", "stance", "edited_at"])
+    fields = ["body", "body_html", "stance", "edited_at"]
+    if holds:
+        comment.status, comment.screening = CommentStatus.PENDING, [hold.as_dict() for hold in holds]
+        fields += ["status", "screening"]
+        if was_public and comment.parent_id:
+            Comment.objects.filter(pk=comment.parent_id).update(reply_count=F("reply_count") - 1)
+    comment.save(update_fields=fields)
     readcache.discussion_changed(comment.page_id)
-    live.comment_updated(comment)
+    if holds:
+        screening.held(comment, holds)
+        if was_public:
+            live.comment_removed(comment, reason="held")
+        live.comment_created(comment)  # a held comment: told to its author and the moderators only
+    else:
+        live.comment_updated(comment)
     return comment
 
 

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
-from consult import ratelimit
-from consult.models import ConsultationPage, ModerationMode, Statement, StatementStatus
+from consult import ratelimit, screening
+from consult.models import Statement, StatementStatus
 from consult.models.contributions import STATEMENT_MAX_CHARS
 from consult.rules import is_participant
 from consult.sanitize import clean_line
@@ -39,7 +39,8 @@ def _clean_statement_text(text) -> str:
 def statement_create(*, actor, page: Page, text: str) -> Statement:
     """Add a citizen's statement to a consultation or roundtable page.
 
-    Published at once, or pending when the consultation is pre-moderated."""
+    Published at once, or pending when screening holds it (a pre-moderated consultation holds
+    everything; see consult.screening)."""
     page = page.specific
     if not actor.has_perm("consult.add_statement", page):
         if not is_participant(actor):
@@ -47,10 +48,13 @@ def statement_create(*, actor, page: Page, text: str) -> Statement:
         raise PermissionDenied(_("This page is not open for new statements."))
     text = _clean_statement_text(text)
     ratelimit.check(user_id=actor.pk, action="statement")
-    pre_moderated = isinstance(page, ConsultationPage) and page.moderation_mode == ModerationMode.PRE
-    status = StatementStatus.PENDING if pre_moderated else StatementStatus.PUBLISHED
+    holds = screening.screen(screening.Submission(kind="statement", text=text, author=actor, page=page))
+    status = StatementStatus.PENDING if holds else StatementStatus.PUBLISHED
     with transaction.atomic():
-        statement = Statement.objects.create(page=page, author=actor, text=text, status=status)
+        statement = Statement.objects.create(page=page, author=actor, text=text, status=status,
+                                             screening=[hold.as_dict() for hold in holds])
+        if holds:
+            screening.held(statement, holds)
         live.statement_created(statement)
     return statement
 

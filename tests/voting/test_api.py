@@ -122,7 +122,8 @@ def test_statement_list_shape_and_my_vote(client, voter, en):
     body = client.get(f"/api/v1/pages/{page.pk}/statements/").json()
     assert body["count"] == 2
     item = body["results"][0]
-    assert set(item) == {"id", "text", "is_seed", "status", "created_at", "agree", "disagree", "pass", "my_vote"}
+    assert set(item) == {"id", "text", "is_seed", "status", "created_at", "agree", "disagree", "pass", "my_vote",
+                         "held_because"}
     assert (item["id"], item["is_seed"], item["pass"], item["my_vote"]) == (first.pk, True, 1, 0)
     assert body["results"][1]["my_vote"] is None
 
