@@ -22,8 +22,10 @@ import json
 import logging
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 
+from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -75,6 +77,30 @@ def _after(scope) -> int | None:
 
 def _viewer(user, page_id: int) -> dict:
     return {"participant": is_participant(user), "moderator": bool(user.is_authenticated and is_moderator(user))}
+
+
+# Client commands run on a small pool of threads, not on the one thread that asgiref keeps for
+# "thread-sensitive" code: with one thread, every socket's vote in the process waited for every
+# other's database round trips. Each command closes its database connection when done (back to
+# the pool on PostgreSQL), as channels' database_sync_to_async does.
+COMMAND_THREADS = 4
+_command_executor = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix="live-command")
+
+
+def _closing_connections(func):
+    from django.db import close_old_connections
+
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+    return run
+
+
+def _in_command_thread(func):
+    return SyncToAsync(_closing_connections(func), thread_sensitive=False, executor=_command_executor)
 
 
 def _command(kind: str):
@@ -227,7 +253,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._ack(ref, {"ok": False, "error": {"code": "not_authenticated", "message": self._text(
                 _("Sign in to take part; listening needs no account."))}})
             return
-        result = await database_sync_to_async(_run_command)(handler, self.user, self.page_id, content, self.language)
+        result = await _in_command_thread(_run_command)(handler, self.user, self.page_id, content, self.language)
         await self._ack(ref, result)
 
     def _take_token(self) -> bool:
