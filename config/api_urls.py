@@ -8,6 +8,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("consult.accounts.api")),
     path("", include("voting.api")),
+    path("", include("moderation.api")),
     path("", include("consult.api_comments")),
     path("", include("consult.api_events")),
     path("", include("consult.api_roundtable")),

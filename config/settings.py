@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "wagtail.contrib.settings.context_processors.settings",
+                "config.context_processors.navigation",
             ],
         },
     },
@@ -310,6 +311,7 @@ RAYZAN_RATE_LIMITS = {
     "vote": os.environ.get("RAYZAN_LIMIT_VOTES", "120/m"),
     "statement": os.environ.get("RAYZAN_LIMIT_STATEMENTS", "10/m"),
     "poll": os.environ.get("RAYZAN_LIMIT_POLLS", "30/m"),
+    "flag": os.environ.get("RAYZAN_LIMIT_FLAGS", "30/h"),
 }
 COMMENT_EDIT_WINDOW_MINUTES = 30
 # What clients may send over the live socket: type -> a function(*, actor, page_id, message)
@@ -331,6 +333,8 @@ RAYZAN_SCREENERS = [
     "moderation.screeners.repeats",         # near-duplicates of the same person's recent texts
 ]
 RAYZAN_HOLD_LISTENERS = ["moderation.services.hold_recorded"]
+# Flags on one item that hide it until a moderator decides (each consultation may set its own).
+RAYZAN_FLAG_THRESHOLD = int(os.environ.get("RAYZAN_FLAG_THRESHOLD", "3"))
 RAYZAN_SCREEN_LINKS = env_bool("RAYZAN_SCREEN_LINKS", False)  # citizens cite sources: off by default
 RAYZAN_LINK_ALLOWED_DOMAINS = env_list("RAYZAN_LINK_ALLOWED_DOMAINS")
 RAYZAN_HOLD_FIRST_POSTS = int(os.environ.get("RAYZAN_HOLD_FIRST_POSTS", "0"))  # raise it in a spam wave

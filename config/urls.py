@@ -25,6 +25,7 @@ urlpatterns = [
         path("account/", include("consult.accounts.urls")),
         path("participate/", include("consult.urls")),
         path("vote/", include("voting.urls")),
+        path("moderation/", include("moderation.urls")),
         path("", include(wagtail_urls)),
         prefix_default_language=True,
     ),

@@ -128,3 +128,100 @@ class AuditHead(models.Model):
 
     def __str__(self):
         return f"audit head after {self.entries} entries"
+
+
+class FlagReason(models.TextChoices):
+    SPAM = "spam", _("Spam or advertising")
+    ABUSE = "abuse", _("Abuse or harassment")
+    OFF_TOPIC = "off_topic", _("Off-topic")
+    PERSONAL_DATA = "personal_data", _("Personal data")
+    OTHER = "other", _("Something else (say what)")
+
+
+# How urgent a reason is, for the queue's order (flags and screener holds together).
+SEVERITY = {"abuse": 3, "personal_data": 3, "spam": 2, "blocked_words": 2, "links": 2, "repeat": 2,
+            "off_topic": 1, "other": 1, "new_account": 1, "premoderation": 0}
+ITEM_TYPES = [("comment", _("comment")), ("statement", _("statement"))]
+
+
+class Flag(models.Model):
+    """A participant's report of a comment or statement: one per person per item."""
+
+    item_type = models.CharField(max_length=10, choices=ITEM_TYPES)
+    item_id = models.PositiveBigIntegerField()
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    flagger = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=20, choices=FlagReason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["item_type", "item_id", "flagger"], name="one_flag_per_person")]
+        indexes = [models.Index(fields=["item_type", "item_id"], name="flag_item")]
+
+    def __str__(self):
+        return f"{self.reason} flag on {self.item_type}:{self.item_id}"
+
+
+class CaseStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    DECIDED = "decided", _("Decided")
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RejectReason(models.TextChoices):
+    SPAM = "spam", _("Spam or advertising")
+    ABUSE = "abuse", _("Abuse or harassment")
+    OFF_TOPIC = "off_topic", _("Off-topic")
+    PERSONAL_DATA = "personal_data", _("Personal data")
+    ILLEGAL = "illegal", _("Unlawful content")
+    DUPLICATE = "duplicate", _("A repeat of an earlier contribution")
+
+
+class Case(models.Model):
+    """An item in the moderators' queue: a held or flagged contribution, until one decision.
+
+    One pending case per item at a time (a database constraint); a decided case stays as the
+    record, and new flags on an approved item open a new case."""
+
+    item_type = models.CharField(max_length=10, choices=ITEM_TYPES)
+    item_id = models.PositiveBigIntegerField()
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.PENDING)
+    reasons = models.JSONField(default=list, blank=True, help_text="Screener codes and flag reasons, in order.")
+    flag_count = models.PositiveIntegerField(default=0)
+    hidden_by_flags = models.BooleanField(default=False)
+    priority = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    decision_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
+    note_to_author = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-priority", "opened_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["item_type", "item_id"], condition=models.Q(status="pending"),
+                                               name="one_pending_case_per_item")]
+        indexes = [models.Index(fields=["status", "-priority", "opened_at"], name="case_queue_order"),
+                   models.Index(fields=["item_type", "item_id"], name="case_item")]
+
+    def __str__(self):
+        return f"case {self.pk}: {self.item_type}:{self.item_id} ({self.status})"
+
+    def add_reasons(self, codes) -> None:
+        for code in codes:
+            if code not in self.reasons:
+                self.reasons.append(code)
+        severity = max((SEVERITY.get(code, 1) for code in self.reasons), default=0)
+        self.priority = severity * 10 + min(self.flag_count, 9)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -77,6 +78,9 @@ class ConsultationPage(Page):
     contact_details = models.TextField(blank=True, verbose_name=_("contact details"))
     source_reference = models.CharField(max_length=255, blank=True, verbose_name=_("source reference"),
                                         help_text=_("For example the official gazette number of the document."))
+    flag_threshold = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(50)], verbose_name=_("flags that hide"),
+        help_text=_("When this many people report a contribution, it is hidden until a moderator decides."))
     official_response = RichTextField(blank=True, features=RICH_TEXT_FEATURES,
                                       verbose_name=_("official response"))
     response_published_at = models.DateTimeField(null=True, blank=True,
@@ -89,7 +93,8 @@ class ConsultationPage(Page):
         FieldPanel("sections"),
         FieldPanel("seed_statements"),
         FieldPanel("polls"),
-        MultiFieldPanel([FieldPanel("opens_at"), FieldPanel("closes_at"), FieldPanel("moderation_mode")],
+        MultiFieldPanel([FieldPanel("opens_at"), FieldPanel("closes_at"), FieldPanel("moderation_mode"),
+                          FieldPanel("flag_threshold")],
                         heading=_("Participation")),
         MultiFieldPanel([FieldPanel("topics"), FieldPanel("region")], heading=_("Classification")),
         MultiFieldPanel([FieldPanel("agency"), FieldPanel("contact_email"), FieldPanel("contact_details"),

@@ -1,0 +1,49 @@
+"""The moderation forms of the no-JavaScript path; the rules live in moderation.services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from moderation.models import FlagReason, Outcome, RejectReason
+from moderation.services import NOTE_MAX_CHARS
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(label=_("What is wrong with it?"), choices=FlagReason.choices, required=False,
+                               widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Anything a moderator should know"), required=False,
+                           help_text=_("Needed when you choose “something else”."),
+                           widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_CHARS, "dir": "auto"}))
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Decision"), choices=[(Outcome.APPROVED, _("Approve: show it")),
+                                                              (Outcome.REJECTED, _("Reject: hide it"))],
+                                required=False, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label=_("Reason for rejecting"), required=False,
+                               choices=[("", _("Choose a reason")), *RejectReason.choices],
+                               help_text=_("Needed when you reject. The author is told it."))
+    note = forms.CharField(label=_("Note to the author"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_CHARS, "dir": "auto"}))
+
+
+# Every reason a case can carry: flag reasons and screener holds (consult.screening).
+REASON_LABELS = {
+    **dict(FlagReason.choices),
+    "premoderation": _("Pre-moderated consultation"),
+    "links": _("Contains links"),
+    "blocked_words": _("Blocked term"),
+    "new_account": _("New account"),
+    "repeat": _("Repeated text"),
+}
+
+
+class QueueFilterForm(forms.Form):
+    page = forms.IntegerField(label=_("Consultation or roundtable"), required=False, min_value=1,
+                              widget=forms.HiddenInput)
+    reason = forms.ChoiceField(label=_("Reason"), required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False,
+                                 choices=[("", _("All")), ("fa", _("Persian")), ("en", _("English"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", _("All")), *REASON_LABELS.items()]

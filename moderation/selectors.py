@@ -1,0 +1,96 @@
+"""Moderation's reads: the queue, a case with its context. A constant number of queries per
+page of the queue, however long it is."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.utils import timezone
+
+from consult.models import Comment, ConsultationPage, Statement
+from moderation.models import Case, CaseStatus, Flag
+
+QUEUE_PAGE_SIZE = 25
+
+
+@dataclass
+class QueueFilters:
+    page_id: int | None = None
+    reason: str = ""
+    language: str = ""
+
+
+def pending_cases(filters: QueueFilters):
+    cases = Case.objects.filter(status=CaseStatus.PENDING)
+    if filters.page_id:
+        cases = cases.filter(page_id=filters.page_id)
+    if filters.reason:  # reasons are a JSON list of codes; match one whole quoted code
+        cases = cases.filter(reasons__icontains=f'"{filters.reason}"')
+    if filters.language:
+        cases = cases.filter(language=filters.language)
+    return cases.order_by("-priority", "opened_at", "pk")
+
+
+def attach_items(cases: list[Case]) -> list[Case]:
+    """Give each case its item (`case.item`, with author profile) and page title: two queries
+    for the items and one for the pages, whatever the number of cases."""
+    comment_ids = [c.item_id for c in cases if c.item_type == "comment"]
+    statement_ids = [c.item_id for c in cases if c.item_type == "statement"]
+    comments = Comment.objects.select_related("author__profile").in_bulk(comment_ids) if comment_ids else {}
+    statements = Statement.objects.select_related("author__profile").in_bulk(statement_ids) if statement_ids else {}
+    from wagtail.models import Page
+
+    pages = Page.objects.in_bulk({c.page_id for c in cases}) if cases else {}
+    now = timezone.now()
+    for case in cases:
+        case.item = (comments if case.item_type == "comment" else statements).get(case.item_id)
+        case.page_title = pages[case.page_id].title if case.page_id in pages else ""
+        case.claim_active = bool(case.claimed_by_id and case.claimed_until and case.claimed_until > now)
+    return cases
+
+
+def queue_page(filters: QueueFilters, number: int = 1):
+    paginator = Paginator(pending_cases(filters).select_related("claimed_by__profile"), QUEUE_PAGE_SIZE)
+    page = paginator.get_page(number)
+    attach_items(list(page.object_list))
+    return page
+
+
+def case_detail(case_id: int) -> Case | None:
+    case = Case.objects.select_related("claimed_by__profile", "decided_by__profile").filter(pk=case_id).first()
+    if case is None:
+        return None
+    attach_items([case])
+    case.flags = list(Flag.objects.filter(item_type=case.item_type, item_id=case.item_id).order_by("created_at"))
+    case.context = _context(case)
+    return case
+
+
+def _context(case: Case) -> dict:
+    """What a moderator needs to judge the item: the section it is about and, for a reply,
+    the comments above it."""
+    item = case.item
+    if item is None:
+        return {}
+    page = ConsultationPage.objects.filter(pk=case.page_id).first()
+    section = page.section_by_id(item.section_id) if page and getattr(item, "section_id", "") else None
+    ancestors = []
+    parent_id = getattr(item, "parent_id", None)
+    while parent_id and len(ancestors) < 3:
+        parent = Comment.objects.select_related("author__profile").filter(pk=parent_id).first()
+        if parent is None:
+            break
+        ancestors.insert(0, parent)
+        parent_id = parent.parent_id
+    return {"section": section, "ancestors": ancestors, "page": page}
+
+
+def next_case_id(filters: QueueFilters, *, after: Case | None = None, viewer=None) -> int | None:
+    """The first pending case nobody else holds, for "next"."""
+    now = timezone.now()
+    cases = pending_cases(filters)
+    if after is not None:
+        cases = cases.exclude(pk=after.pk)
+    for case in cases.only("pk", "claimed_by_id", "claimed_until")[:50]:
+        if not case.claimed_by_id or case.claimed_until < now or case.claimed_by_id == getattr(viewer, "pk", None):
+            return case.pk
+    return None
