@@ -79,10 +79,10 @@ def _viewer(user, page_id: int) -> dict:
     return {"participant": is_participant(user), "moderator": bool(user.is_authenticated and is_moderator(user))}
 
 
-# Client commands run on a small pool of threads, not on the one thread that asgiref keeps for
-# "thread-sensitive" code: with one thread, every socket's vote in the process waited for every
-# other's database round trips. Each command closes its database connection when done (back to
-# the pool on PostgreSQL), as channels' database_sync_to_async does.
+# Client commands (and the lookups of a new connection) run on a small pool of threads, not on
+# the one thread that asgiref keeps for "thread-sensitive" code: with one thread, every socket's
+# vote in the process waited for every other's database round trips. Each call closes its
+# database connection when done (back to the pool on PostgreSQL), as database_sync_to_async does.
 COMMAND_THREADS = 4
 _command_executor = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix="live-command")
 
@@ -149,22 +149,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.tokens, self.tokens_at, self.strikes = RATE_BURST, time.monotonic(), 0
         self.socket_key = None
         page_id = self.scope["url_route"]["kwargs"]["page_id"]
-        page = await database_sync_to_async(selectors.live_page_for_stream)(page_id)
-        # Accept first so the client sees a WebSocket close code it can act on, not a bare 403.
+        # Accept before any database work: the client then sees a WebSocket close code it can
+        # act on (not a bare 403), and the handshake never waits on the database. daphne drops
+        # a handshake the application has not accepted within 5 s, which a reconnect storm of
+        # a thousand sockets queued behind one database thread used to exceed.
         await self.accept()
+        page = await _in_command_thread(selectors.live_page_for_stream)(page_id)
         if page is None:
             await self.close(code=CLOSE_PAGE_NOT_FOUND)
             return
         if self.user_id is not None:
-            self.socket_key = await database_sync_to_async(sockets.register)(self.user_id)
+            self.socket_key = await _in_command_thread(sockets.register)(self.user_id)
             if self.socket_key is None:
                 await self.close(code=CLOSE_TOO_MANY_SOCKETS)
                 return
-            self.viewer = await database_sync_to_async(_viewer)(self.user, page.pk)
+            self.viewer = await _in_command_thread(_viewer)(self.user, page.pk)
         self.page_id = page.pk
         await get_hub().join(self, self.page_id)  # live frames queue in the outbox from now on
         after = _after(self.scope)
-        current = await database_sync_to_async(events.current_seq)(self.page_id)
+        current = await _in_command_thread(events.current_seq)(self.page_id)
         await self.send(text_data=events.frame("hello", {"page": self.page_id, "seq": current}))
         self.last_seq = current if after is None else min(after, current)
         await self._replay_until(current)
