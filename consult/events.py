@@ -108,12 +108,14 @@ def _queue_tally(page_id: int, target: str) -> None:
     there (`async_to_sync`) cost a vote about as much as its database work. Instead the target
     joins the loop's outbox, which sends one message per page with every target that moved,
     at most every TALLY_SEND_SECONDS. Where there is no server loop (a management command,
-    tests without one), the tally is sent at once."""
+    tests without one), the tally is sent at once; while the server is shutting down it is
+    dropped (waiting on a stopped loop would hang the thread, and the counts are in the
+    database for the next tally)."""
     loop = _server_loop()
     if loop is None:
         _send(page_id, {"type": "live.tally", "targets": [target]})
-        return
-    loop.call_soon_threadsafe(_TallyOutbox.add, loop, page_id, target)
+    elif loop.is_running() and not loop.is_closed():
+        loop.call_soon_threadsafe(_TallyOutbox.add, loop, page_id, target)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -123,7 +125,7 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
     loop = getattr(local, "main_event_loop", None)
     if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():
         return None
-    return loop if loop.is_running() and not loop.is_closed() else None
+    return loop
 
 
 class _TallyOutbox:
