@@ -472,8 +472,8 @@ async def _vote_in_child(url: str, sessions: list[str], first_index: int, statem
                                       compression=None) as ws:
             async def read():
                 async for text in ws:
-                    if text.startswith('{"type":"ack"'):
-                        counts["ok" if '"ok":true' in text else "refused"] += 1
+                    if text.startswith(('{"type": "ack"', '{"type":"ack"')):  # json.dumps' spacing
+                        counts["ok" if ('"ok": true' in text or '"ok":true' in text) else "refused"] += 1
             reader = asyncio.create_task(read())
             await asyncio.sleep(2)
             start = time.monotonic()
