@@ -26,7 +26,7 @@ from consult.models import Comment, CommentStatus, Statement, StatementStatus
 
 logger = logging.getLogger(__name__)
 
-TALLY_INTERVAL = 0.3       # seconds between two tally updates for the same page (≤ 1 per 250 ms, with margin)
+TALLY_INTERVAL = 0.5       # seconds between two tally updates for a page: 2 a second per target (contract: ≤ 4)
 PRESENCE_INTERVAL = 1.0    # how often presence is summed and, when it changed, announced
 PRESENCE_HEARTBEAT = 10.0  # a worker repeats its count this often, even unchanged
 PRESENCE_STALE = 30.0      # a worker not heard from for this long counts for nothing
