@@ -301,6 +301,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ParticipationStatusEnum": "consult.models.ConsultationStatus",
         "RoundtableStateEnum": "consult.models.RoundtableState",
+        "FlagReasonEnum": "moderation.models.FlagReason",
+        "RejectReasonEnum": "moderation.models.RejectReason",
     },
 }
 
@@ -340,6 +342,8 @@ RAYZAN_LINK_ALLOWED_DOMAINS = env_list("RAYZAN_LINK_ALLOWED_DOMAINS")
 RAYZAN_HOLD_FIRST_POSTS = int(os.environ.get("RAYZAN_HOLD_FIRST_POSTS", "0"))  # raise it in a spam wave
 RAYZAN_REPEAT_HOURS = int(os.environ.get("RAYZAN_REPEAT_HOURS", "24"))
 RAYZAN_REPEAT_SIMILARITY = float(os.environ.get("RAYZAN_REPEAT_SIMILARITY", "0.8"))
+RAYZAN_APPEAL_DAYS = int(os.environ.get("RAYZAN_APPEAL_DAYS", "30"))  # how long an author may appeal a decision
+RAYZAN_MAX_SUSPENSION_DAYS = int(os.environ.get("RAYZAN_MAX_SUSPENSION_DAYS", "365"))  # longer is a ban
 RAYZAN_DEMO_DATA = os.environ.get("RAYZAN_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "drafts"))
 
 # --- Security (production) --------------------------------------------------------------------

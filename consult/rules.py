@@ -8,15 +8,45 @@ import datetime
 import rules
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consult.models import CommentStatus, ConsultationPage, RoundtablePage, RoundtableState, StatementStatus
 from consult.roles import has_role
 
 
 @rules.predicate
-def is_participant(user):
+def has_profile(user):
     """Signed in, active, with a participant profile (a display name and recorded consent)."""
     return bool(user and user.is_authenticated and user.is_active and hasattr(user, "profile"))
+
+
+def is_restricted(user) -> bool:
+    """Suspended or banned by a moderator (moderation mirrors its sanctions on the profile)."""
+    profile = getattr(user, "profile", None) if user and user.is_authenticated else None
+    return bool(profile and profile.restriction_active())
+
+
+@rules.predicate
+def is_participant(user):
+    """May write: has a participant profile and is neither suspended nor banned."""
+    return bool(has_profile(user) and not is_restricted(user))
+
+
+def restriction_message(user) -> str | None:
+    """Why this person cannot write, in the active language, or None when nothing stops them."""
+    if not is_restricted(user):
+        return None
+    from django.utils.translation import get_language
+
+    messages = user.profile.restriction_messages or {}
+    language = (get_language() or "").split("-")[0]
+    return messages.get(language) or messages.get(settings.LANGUAGE_CODE) or next(iter(messages.values()), None) \
+        or str(_("Your account cannot take part at the moment."))
+
+
+def participant_refusal(user, default) -> str:
+    """The refusal a person can act on: the sanction's reason when they are restricted."""
+    return restriction_message(user) or str(default)
 
 
 @rules.predicate
@@ -101,7 +131,8 @@ rules.add_perm("consult.add_comment", is_participant & page_is_open)
 rules.add_perm("consult.facilitate_roundtable", is_assigned_facilitator | is_admin)
 rules.add_perm("consult.change_comment",
                is_participant & is_comment_author & comment_is_live & within_edit_window & comment_page_is_open)
-rules.add_perm("consult.withdraw_comment", is_participant & is_comment_author & comment_is_live)
+# Withdrawing stays open to a suspended author: it only takes their words down.
+rules.add_perm("consult.withdraw_comment", has_profile & is_comment_author & comment_is_live)
 rules.add_perm("consult.view_comment", comment_is_public | is_comment_author | is_moderator)
 rules.add_perm("consult.add_statement", is_participant & page_is_open)
 rules.add_perm("consult.view_statement", statement_is_published | is_moderator)

@@ -18,3 +18,11 @@ def statement_visible(statement_id: int) -> Statement | None:
     """A published statement on a live page, or None (unknown, pending, rejected or draft)."""
     return (Statement.objects.select_related("page")
             .filter(pk=statement_id, status=StatementStatus.PUBLISHED, page__live=True).first())
+
+
+def my_held_statements(page_id: int, user, limit: int = 5) -> list[Statement]:
+    """The person's own statements on the page that wait for a moderator (only they see them)."""
+    if not (user and user.is_authenticated):
+        return []
+    return list(Statement.objects.filter(page_id=page_id, author=user, status=StatementStatus.PENDING)
+                .order_by("-created_at")[:limit])

@@ -18,7 +18,8 @@ from consult.api_support import ErrorSerializer
 from consult.models import Comment, CommentStatus, Statement, StatementStatus
 from moderation import selectors, services
 from moderation.forms import REASON_LABELS
-from moderation.models import Case, FlagReason, Outcome, RejectReason
+from moderation.models import Case, CaseStatus, FlagReason, Outcome, RejectReason
+from moderation.rules import moderated_page_ids
 
 
 class ConflictError(exceptions.APIException):
@@ -51,6 +52,13 @@ class DecisionSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=RejectReason.choices, required=False, allow_blank=True,
                                      help_text=_("Required when rejecting; the author is told it."))
     note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX_CHARS)
+    spans = serializers.ListField(child=serializers.CharField(max_length=1000), required=False, max_length=20,
+                                  help_text=_("Redaction only: passages copied exactly from the text, to mask."))
+
+
+class EscalationSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=services.NOTE_MAX_CHARS,
+                                 help_text=_("What the officials should decide, and why."))
 
 
 class CaseSerializer(serializers.Serializer):
@@ -69,6 +77,9 @@ class CaseSerializer(serializers.Serializer):
     claimed_until = serializers.DateTimeField(allow_null=True)
     claimed_by_me = serializers.SerializerMethodField()
     outcome = serializers.CharField()
+    decision_reason = serializers.CharField()
+    escalated_at = serializers.DateTimeField(allow_null=True)
+    escalation_note = serializers.CharField()
     text = serializers.SerializerMethodField()
 
     def get_reason_labels(self, case) -> list[str]:
@@ -136,13 +147,23 @@ class QueueView(APIView):
                    parameters=[OpenApiParameter("page_id", int, description="Only this consultation or roundtable."),
                                OpenApiParameter("reason", str, description="Only cases with this reason code."),
                                OpenApiParameter("language", str, enum=["fa", "en"]),
+                               OpenApiParameter("status", str, enum=["pending", "escalated"],
+                                                description="The moderators' queue (default) or the cases "
+                                                            "escalated to officials."),
                                OpenApiParameter("page", int, description="Page number, 25 cases a page.")],
                    responses={200: CasePageSerializer, **ERRORS}, tags=["moderation"])
     def get(self, request):
-        services.require_moderator(request.user)
         params = _validated(QueueQuerySerializer, request.query_params)
+        escalated = params.get("status") == CaseStatus.ESCALATED
+        if escalated:
+            if not request.user.has_perm("moderation.view_escalated"):
+                raise exceptions.PermissionDenied(_("Only officials and moderators can see escalated items."))
+        else:
+            services.require_moderator(request.user)
         filters = selectors.QueueFilters(page_id=params.get("page_id"), reason=params.get("reason", ""),
-                                         language=params.get("language", ""))
+                                         language=params.get("language", ""),
+                                         status=params.get("status") or CaseStatus.PENDING,
+                                         page_ids=None if escalated else moderated_page_ids(request.user))
         number = params.get("page", 1)
         page = selectors.queue_page(filters, number)
         if number > max(page.paginator.num_pages, 1):
@@ -157,6 +178,14 @@ class QueueQuerySerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=list(REASON_LABELS), required=False)
     language = serializers.ChoiceField(choices=["fa", "en"], required=False)
     page = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
+    status = serializers.ChoiceField(choices=["pending", "escalated"], required=False)
+
+
+def require_case_worker(user) -> None:
+    """Before looking a case up: only moderators and officials handle cases at all (the
+    service then checks this very case). Everyone else is refused without learning more."""
+    if not (user.has_perm("moderation.moderate") or user.has_perm("moderation.decide_escalated")):
+        raise exceptions.PermissionDenied(_("Only moderators of this consultation can review its contributions."))
 
 
 def _case(case_id: int) -> Case:
@@ -173,7 +202,7 @@ class CaseClaimView(APIView):
                    responses={200: CaseSerializer, 409: _error("Another moderator holds it or decided it."),
                               **ERRORS}, tags=["moderation"])
     def post(self, request, case_id: int):
-        services.require_moderator(request.user)
+        require_case_worker(request.user)
         case = _case(case_id)
         try:
             services.case_claim(actor=request.user, case=case)
@@ -186,17 +215,37 @@ class CaseDecisionView(APIView):
     parser_classes = [JSONParser]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Approve or reject a case (exactly one decision per case)", request=DecisionSerializer,
+    @extend_schema(summary="Approve, reject or redact a case (exactly one decision per case)",
+                   request=DecisionSerializer,
                    responses={200: CaseSerializer, 409: _error("Another moderator decided it first, or holds it; "
                                                                "nothing changed."), **ERRORS},
                    tags=["moderation"])
     def post(self, request, case_id: int):
-        services.require_moderator(request.user)
+        require_case_worker(request.user)
         case = _case(case_id)
         data = _validated(DecisionSerializer, request.data)
         try:
             services.case_decide(actor=request.user, case=case, outcome=data["outcome"],
-                                 reason=data.get("reason", ""), note=data.get("note", ""))
+                                 reason=data.get("reason", ""), note=data.get("note", ""),
+                                 spans=data.get("spans", []))
+        except services.Conflict as exc:
+            raise ConflictError(str(exc)) from exc
+        return Response(CaseSerializer(_case(case_id), context={"request": request}).data)
+
+
+class CaseEscalateView(APIView):
+    parser_classes = [JSONParser]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Escalate a pending case to the officials", request=EscalationSerializer,
+                   responses={200: CaseSerializer, 409: _error("No longer pending, or another moderator holds it."),
+                              **ERRORS}, tags=["moderation"])
+    def post(self, request, case_id: int):
+        require_case_worker(request.user)
+        case = _case(case_id)
+        data = _validated(EscalationSerializer, request.data)
+        try:
+            services.case_escalate(actor=request.user, case=case, note=data["note"])
         except services.Conflict as exc:
             raise ConflictError(str(exc)) from exc
         return Response(CaseSerializer(_case(case_id), context={"request": request}).data)
@@ -208,4 +257,5 @@ urlpatterns = [
     path("moderation/queue/", QueueView.as_view(), name="api-moderation-queue"),
     path("moderation/cases/<int:case_id>/claim/", CaseClaimView.as_view(), name="api-case-claim"),
     path("moderation/cases/<int:case_id>/decision/", CaseDecisionView.as_view(), name="api-case-decision"),
+    path("moderation/cases/<int:case_id>/escalate/", CaseEscalateView.as_view(), name="api-case-escalate"),
 ]

@@ -166,12 +166,18 @@ class Flag(models.Model):
 
 class CaseStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for a decision")
+    ESCALATED = "escalated", _("Escalated to an official")
     DECIDED = "decided", _("Decided")
+
+
+# A case still to be decided: in the moderators' queue, or escalated to officials.
+OPEN_STATUSES = (CaseStatus.PENDING, CaseStatus.ESCALATED)
 
 
 class Outcome(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    REDACTED = "redacted", _("Published with part of it masked")
 
 
 class RejectReason(models.TextChoices):
@@ -208,11 +214,16 @@ class Case(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     decision_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
     note_to_author = models.TextField(blank=True)
+    escalated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-priority", "opened_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["item_type", "item_id"], condition=models.Q(status="pending"),
-                                               name="one_pending_case_per_item")]
+        constraints = [models.UniqueConstraint(fields=["item_type", "item_id"],
+                                               condition=models.Q(status__in=["pending", "escalated"]),
+                                               name="one_open_case_per_item")]
         indexes = [models.Index(fields=["status", "-priority", "opened_at"], name="case_queue_order"),
                    models.Index(fields=["item_type", "item_id"], name="case_item")]
 
@@ -225,3 +236,104 @@ class Case(models.Model):
                 self.reasons.append(code)
         severity = max((SEVERITY.get(code, 1) for code in self.reasons), default=0)
         self.priority = severity * 10 + min(self.flag_count, 9)
+
+
+class Redaction(models.Model):
+    """What a redaction masked, kept apart from the public text so that an appeal can restore
+    it. The audit log records only the masked spans' digests, never the text itself."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="redaction")
+    original = models.TextField()
+    spans = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"redaction of case {self.case_id}"
+
+
+class AppealStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    DECIDED = "decided", _("Decided")
+
+
+class AppealOutcome(models.TextChoices):
+    UPHELD = "upheld", _("Decision upheld")
+    REINSTATED = "reinstated", _("Reinstated")
+
+
+class Appeal(models.Model):
+    """An author's one appeal against a rejection or redaction, decided by another moderator."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="appeal")
+    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=AppealOutcome.choices, blank=True)
+    note_to_author = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="appeal_queue")]
+
+    def __str__(self):
+        return f"appeal on case {self.case_id} ({self.status})"
+
+
+class SanctionKind(models.TextChoices):
+    WARN = "warn", _("Warning")
+    SUSPEND = "suspend", _("Suspension")
+    BAN = "ban", _("Ban")
+
+
+class Sanction(models.Model):
+    """A measure against a person, not an item: a warning, a suspension until a date, a ban.
+    The one in force is mirrored on the person's profile, which consult's rules enforce."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=SanctionKind.choices)
+    reason = models.CharField(max_length=20, choices=RejectReason.choices)
+    note = models.TextField(blank=True, help_text="Shown to the person.")
+    until = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["person", "-created_at"], name="sanction_person")]
+
+    def __str__(self):
+        return f"{self.kind} for {self.person_id}"
+
+    @property
+    def in_force(self) -> bool:
+        if self.lifted_at or self.kind == SanctionKind.WARN:
+            return False
+        return self.kind == SanctionKind.BAN or bool(self.until and self.until > timezone.now())
+
+
+class ModeratorAssignment(models.Model):
+    """A person who moderates one consultation or roundtable (global moderators hold the
+    moderator role instead). Managed in the Wagtail admin."""
+
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("consultation or roundtable"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("moderator"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["page", "user"]
+        verbose_name = _("moderator assignment")
+        verbose_name_plural = _("moderator assignments")
+        constraints = [models.UniqueConstraint(fields=["page", "user"], name="one_assignment_per_page_user")]
+
+    def __str__(self):
+        return f"{self.user} moderates {self.page}"

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from consult import events, ratelimit, readcache
 from consult.models import Comment, CommentStatus, Statement, StatementStatus
-from consult.rules import is_comment_author, is_participant
+from consult.rules import is_comment_author, is_participant, participant_refusal
 from consult.sanitize import clean_line
 from consult.services.statements import is_blank
 from voting.models import CommentVote, PollResponse, StatementVote
@@ -36,7 +36,8 @@ OTHER_TEXT_MAX = 200
 
 def _not_participant(actor):
     if not is_participant(actor):
-        return PermissionDenied(_("Sign in and set up your participant profile to take part."))
+        return PermissionDenied(participant_refusal(
+            actor, _("Sign in and set up your participant profile to take part.")))
     return None
 
 

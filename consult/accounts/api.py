@@ -30,6 +30,7 @@ from cms.models import Region
 from consult.api_support import ErrorSerializer
 from consult.models.contributions import DISPLAY_NAME_MAX
 from consult.roles import ROLES, role_names
+from consult.rules import is_restricted, restriction_message
 from consult.services.profiles import UNSET, profile_create, profile_update
 
 # --- errors ----------------------------------------------------------------------------------
@@ -93,6 +94,12 @@ class RegionRefSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="In the request's language when the region is translated.")
 
 
+class RestrictionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["suspend", "ban"])
+    until = serializers.DateTimeField(allow_null=True)
+    message = serializers.CharField(help_text="Why, in the request's language.")
+
+
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Your account's id.")
     display_name = serializers.CharField()
@@ -102,6 +109,8 @@ class MeSerializer(serializers.Serializer):
     consent_version = serializers.CharField(help_text="Version of the terms and privacy notice you agreed to.")
     consented_at = serializers.DateTimeField()
     email = serializers.EmailField()
+    restriction = RestrictionSerializer(allow_null=True, help_text="Set while a moderator's suspension or ban "
+                                                                   "stops you from writing.")
 
 
 _REGION_MESSAGES = {"does_not_exist": _("Choose a region from the list, or leave it empty."),
@@ -135,6 +144,8 @@ def me_data(user) -> dict:
         "consent_version": profile.consent_version,
         "consented_at": profile.consented_at,
         "email": user.email,
+        "restriction": {"kind": profile.restriction, "until": profile.restricted_until,
+                        "message": restriction_message(user)} if is_restricted(user) else None,
     }).data
 
 

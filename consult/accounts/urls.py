@@ -8,4 +8,5 @@ app_name = "accounts"
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("welcome/", views.welcome, name="welcome"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

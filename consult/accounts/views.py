@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from consult.accounts.forms import ProfileFieldsForm, WelcomeForm
+from consult.selectors_notifications import inbox, unread_count
+from consult.services.notifications import notifications_mark_read
 from consult.services.profiles import profile_create, profile_update
 from consult.web import add_service_errors, safe_next
 
@@ -105,3 +107,16 @@ def welcome(request):
     return render(request, "consult/accounts/welcome.html",
                   {"form": form, "next": safe_next(request, ""), "has_errors": bool(form.errors)},
                   status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def notifications(request):
+    """What happened to one's contributions (moderation decisions, appeals, sanctions). Opening
+    the page does not mark them read; the button does (a POST, so it works without JavaScript)."""
+    if request.method == "POST":
+        notifications_mark_read(actor=request.user)
+        return redirect("accounts:notifications")
+    page = inbox(request.user, request.GET.get("p") or 1)
+    return render(request, "consult/accounts/notifications.html",
+                  {"notifications": page, "unread": unread_count(request.user)})

@@ -10,6 +10,7 @@ from consult.models.contributions import (
     StatementStatus,
 )
 from consult.models.live import LiveEvent, LiveStream
+from consult.models.notifications import Notification
 from consult.models.pages import (
     ConsultationIndexPage,
     ConsultationPage,
@@ -24,7 +25,7 @@ from consult.models.pages import (
 
 __all__ = [
     "Comment", "CommentEdit", "CommentStatus", "ConsultationIndexPage", "ConsultationPage",
-    "ConsultationStatus", "LiveEvent", "LiveStream", "ModerationMode", "Profile", "RoundtableFacilitator",
-    "RoundtablePage",
-    "RoundtableState", "SearchEntry", "Stance", "Statement", "StatementStatus", "html_to_text",
+    "ConsultationStatus", "LiveEvent", "LiveStream", "ModerationMode", "Notification", "Profile",
+    "RoundtableFacilitator", "RoundtablePage", "RoundtableState", "SearchEntry", "Stance", "Statement",
+    "StatementStatus", "html_to_text",
 ]

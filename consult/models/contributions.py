@@ -34,6 +34,13 @@ class Profile(models.Model):
     consent_version = models.CharField(max_length=20, verbose_name=_("terms and privacy notice version"))
     consented_at = models.DateTimeField(verbose_name=_("consented at"))
     created_at = models.DateTimeField(default=timezone.now)
+    # Set by moderation's sanctions (consult cannot import moderation): while active, the person
+    # reads but cannot write. The messages say why, in each language, as the moderator gave it.
+    restriction = models.CharField(max_length=10, blank=True, choices=[("", _("None")),
+                                                                       ("suspend", _("Suspended")),
+                                                                       ("ban", _("Banned"))])
+    restricted_until = models.DateTimeField(null=True, blank=True)
+    restriction_messages = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("participant profile")
@@ -52,6 +59,13 @@ class Profile(models.Model):
         if kwargs.get("update_fields") is not None and "display_name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "display_name_key"}
         super().save(*args, **kwargs)
+
+    def restriction_active(self, now=None) -> bool:
+        if self.restriction == "ban":
+            return True
+        if self.restriction == "suspend" and self.restricted_until:
+            return self.restricted_until > (now or timezone.now())
+        return False
 
 
 class Stance(models.TextChoices):
@@ -91,6 +105,8 @@ class Comment(models.Model):
     reply_count = models.PositiveIntegerField(default=0)
     screening = models.JSONField(default=list, blank=True,
                                  help_text="Why screening held it: [{code, detail}] (consult.screening).")
+    redacted_at = models.DateTimeField(null=True, blank=True,
+                                       help_text="When a moderator masked part of the text.")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -160,6 +176,8 @@ class Statement(models.Model):
     pass_count = models.PositiveIntegerField(default=0)
     screening = models.JSONField(default=list, blank=True,
                                  help_text="Why screening held it: [{code, detail}] (consult.screening).")
+    redacted_at = models.DateTimeField(null=True, blank=True,
+                                       help_text="When a moderator masked part of the text.")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -14,6 +14,7 @@ from consult import ratelimit, readcache, screening
 from consult.models import Comment, CommentEdit, CommentStatus, ConsultationPage, Stance
 from consult.models.contributions import COMMENT_MAX_CHARS, MAX_REPLY_DEPTH
 from consult.roles import has_role
+from consult.rules import participant_refusal
 from consult.sanitize import clean_text, render_markdown
 from consult.services import live
 from consult.textnorm import localised_number
@@ -67,7 +68,8 @@ def comment_create(*, actor, page: ConsultationPage, text, stance="", section_id
     if not isinstance(page, ConsultationPage):
         raise ValidationError({"page": [_("Comments can only be made on a consultation.")]})
     if not actor.has_perm("consult.add_comment", page):
-        raise PermissionDenied(_("You cannot comment here: the consultation is not open, or you are not signed in."))
+        raise PermissionDenied(participant_refusal(
+            actor, _("You cannot comment here: the consultation is not open, or you are not signed in.")))
     parent = _check_parent(page, parent)
     section_id = parent.section_id if parent else _check_section(page, section_id)
     body = _clean_body(text)
@@ -94,8 +96,8 @@ def comment_create(*, actor, page: ConsultationPage, text, stance="", section_id
 def comment_edit(*, actor, comment: Comment, text, stance=None) -> Comment:
     comment = Comment.objects.select_for_update().select_related("page").get(pk=comment.pk)
     if not actor.has_perm("consult.change_comment", comment):
-        raise PermissionDenied(_("You can edit your own comment for 30 minutes after posting, while the consultation "
-                         "is open."))
+        raise PermissionDenied(participant_refusal(actor, _(
+            "You can edit your own comment for 30 minutes after posting, while the consultation is open.")))
     body = _clean_body(text)
     stance = comment.stance if stance is None else _clean_stance(stance, required=comment.parent_id is None)
     if body == comment.body and stance == comment.stance:

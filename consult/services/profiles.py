@@ -107,3 +107,15 @@ def profile_update(*, actor, display_name=UNSET, region=UNSET, preferred_languag
             readcache.participants_changed()
     actor.profile = profile
     return profile
+
+
+@transaction.atomic
+def profile_set_restriction(*, user, kind: str, until=None, messages: dict | None = None) -> None:
+    """Suspend ("suspend" until a time), ban ("ban") or free ("") a person. moderation's
+    sanctions decide and record why; this only stores what consult's rules enforce."""
+    if kind not in {"", "suspend", "ban"}:
+        raise ValueError(f"unknown restriction {kind!r}")
+    Profile.objects.filter(user=user).update(restriction=kind, restricted_until=until if kind == "suspend" else None,
+                                             restriction_messages=(messages or {}) if kind else {})
+    if hasattr(user, "profile"):
+        user.profile.refresh_from_db(fields=["restriction", "restricted_until", "restriction_messages"])

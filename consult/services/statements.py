@@ -15,7 +15,7 @@ from wagtail.models import Page
 from consult import ratelimit, screening
 from consult.models import Statement, StatementStatus
 from consult.models.contributions import STATEMENT_MAX_CHARS
-from consult.rules import is_participant
+from consult.rules import is_participant, participant_refusal
 from consult.sanitize import clean_line
 from consult.services import live
 
@@ -44,7 +44,8 @@ def statement_create(*, actor, page: Page, text: str) -> Statement:
     page = page.specific
     if not actor.has_perm("consult.add_statement", page):
         if not is_participant(actor):
-            raise PermissionDenied(_("Sign in and set up your participant profile to add statements."))
+            raise PermissionDenied(participant_refusal(
+                actor, _("Sign in and set up your participant profile to add statements.")))
         raise PermissionDenied(_("This page is not open for new statements."))
     text = _clean_statement_text(text)
     ratelimit.check(user_id=actor.pk, action="statement")

@@ -40,3 +40,11 @@ def section_stats(page):
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key) or {}
+
+
+@register.filter
+def restriction_notice(user) -> str:
+    """Why a suspended or banned person cannot take part (empty for everyone else)."""
+    from consult.rules import restriction_message
+
+    return restriction_message(user) or ""

@@ -276,7 +276,7 @@ def test_me_read_and_change(client, settings):
     body = client.get("/api/v1/me/").json()
     assert body == {"id": user.pk, "display_name": "Maryam", "region": None, "preferred_language": "fa",
                     "roles": ["citizen"], "consent_version": settings.RAYZAN_CONSENT_VERSION,
-                    "consented_at": body["consented_at"], "email": "maryam@example.org"}
+                    "consented_at": body["consented_at"], "email": "maryam@example.org", "restriction": None}
 
     def patch(data):
         return client.patch("/api/v1/me/", data, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")

@@ -5,7 +5,7 @@ from django import template
 
 from consult.models import Comment
 from consult.rules import is_participant, page_is_open
-from consult.selectors_statements import statements_published
+from consult.selectors_statements import my_held_statements, statements_published
 from voting import selectors
 from voting.forms import StatementForm
 from voting.panels import poll_context
@@ -77,6 +77,7 @@ def statements_panel(context, page) -> dict:
         "can_add": bool(may_take_part and user.has_perm("consult.add_statement", page)),
         "state": selectors.page_state(page),
         "form": context.get("statement_form") or StatementForm(page_id=page.pk),
+        "held": my_held_statements(page.pk, user),
     }
 
 
