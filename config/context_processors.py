@@ -16,4 +16,5 @@ def navigation(request):
     return {"show_moderation": SimpleLazyObject(lambda: has_role(user, "moderator", "admin")
                                                 or bool(assigned_page_ids(user))),
             "show_escalations": SimpleLazyObject(lambda: has_role(user, "official") and not has_role(user, "admin")),
+            "show_reports": SimpleLazyObject(lambda: has_role(user, "official", "editor", "admin")),
             "unread_notifications": SimpleLazyObject(lambda: unread_count(user))}

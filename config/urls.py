@@ -26,6 +26,7 @@ urlpatterns = [
         path("participate/", include("consult.urls")),
         path("vote/", include("voting.urls")),
         path("moderation/", include("moderation.urls")),
+        path("reports/", include("reports.urls")),
         path("", include(wagtail_urls)),
         prefix_default_language=True,
     ),

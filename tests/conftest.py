@@ -7,3 +7,9 @@ def site_tree(db):
     from consult.site_tree import ensure_site_tree
 
     return ensure_site_tree()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, and asyncio tests after it could not start their own."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))

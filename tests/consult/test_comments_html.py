@@ -149,7 +149,7 @@ def test_consultation_and_discussion_pages_query_count_is_constant(client, consu
                 section_id=section) for _ in range(count)])
     client.force_login(citizen)
     client.get(consultation.url)
-    with django_assert_max_num_queries(26):  # the frame reads the signed-in person's roles once
+    with django_assert_max_num_queries(27):  # roles once; the person's own held statements
         assert client.get(consultation.url).status_code == 200
     client.get(section_url(consultation))
     with django_assert_max_num_queries(26):
