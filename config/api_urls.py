@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("voting.api")),
     path("", include("moderation.api")),
     path("", include("moderation.api_appeals")),
+    path("", include("reports.api")),
     path("", include("consult.accounts.api_notifications")),
     path("", include("moderation.api_transparency")),
     path("", include("consult.api_comments")),

@@ -11,8 +11,14 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+
+if settings.RAYZAN_REPORTS_WORKER == "thread":  # opinion groups and campaigns, off the request path
+    from reports.worker import start_in_thread
+
+    start_in_thread()
 
 application = ProtocolTypeRouter(
     {

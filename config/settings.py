@@ -342,6 +342,10 @@ RAYZAN_LINK_ALLOWED_DOMAINS = env_list("RAYZAN_LINK_ALLOWED_DOMAINS")
 RAYZAN_HOLD_FIRST_POSTS = int(os.environ.get("RAYZAN_HOLD_FIRST_POSTS", "0"))  # raise it in a spam wave
 RAYZAN_REPEAT_HOURS = int(os.environ.get("RAYZAN_REPEAT_HOURS", "24"))
 RAYZAN_REPEAT_SIMILARITY = float(os.environ.get("RAYZAN_REPEAT_SIMILARITY", "0.8"))
+# Opinion groups and campaigns are recomputed off the request path by the reports worker:
+# "thread" runs it inside the ASGI process (the embedded default); "off" when it runs as its own
+# service (`manage.py reports_worker`, production).
+RAYZAN_REPORTS_WORKER = os.environ.get("RAYZAN_REPORTS_WORKER", "thread")
 RAYZAN_APPEAL_DAYS = int(os.environ.get("RAYZAN_APPEAL_DAYS", "30"))  # how long an author may appeal a decision
 RAYZAN_MAX_SUSPENSION_DAYS = int(os.environ.get("RAYZAN_MAX_SUSPENSION_DAYS", "365"))  # longer is a ban
 RAYZAN_DEMO_DATA = os.environ.get("RAYZAN_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "drafts"))

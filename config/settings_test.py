@@ -23,3 +23,5 @@ for _database in DATABASES.values():  # noqa: F405
     _database["CONN_MAX_AGE"] = 0
     _database["CONN_HEALTH_CHECKS"] = False
     _database.get("OPTIONS", {}).pop("pool", None)  # tests create and drop databases: no pool
+
+RAYZAN_REPORTS_WORKER = "off"  # tests run the worker's rounds themselves

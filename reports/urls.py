@@ -8,4 +8,5 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:page_id>/", views.consultation, name="consultation"),
+    path("<int:page_id>/print/", views.printable, name="print"),
 ]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from consult.models import ConsultationPage, RoundtablePage
-from reports import dashboard
+from reports import dashboard, findings
 
 
 def _refuse(request):
@@ -36,12 +36,28 @@ def consultation(request, page_id: int):
     refused = _refuse(request)
     if refused:
         return refused
+    page = _report_page(page_id)
+    return render(request, "reports/dashboard.html", _report_context(page))
+
+
+def _report_page(page_id: int):
     page = (ConsultationPage.objects.live().filter(pk=page_id).first()
             or RoundtablePage.objects.live().filter(pk=page_id).first())
     if page is None:
         raise Http404
+    return page
+
+
+def _report_context(page) -> dict:
     figures = dashboard.consultation_dashboard(page)
-    return render(request, "reports/dashboard.html", {
-        "page": page, "figures": figures, "heat": dashboard.heat_levels(figures.sections),
-        "is_consultation": isinstance(page, ConsultationPage),
-    })
+    return {"page": page, "figures": figures, "heat": dashboard.heat_levels(figures.sections),
+            "is_consultation": isinstance(page, ConsultationPage), "groups": findings.opinion_groups(page),
+            "campaigns": findings.campaigns(page)}
+
+
+def printable(request, page_id: int):
+    """One document for a memo: the summary, the heat-map, the opinion map and the response."""
+    refused = _refuse(request)
+    if refused:
+        return refused
+    return render(request, "reports/print.html", _report_context(_report_page(page_id)))

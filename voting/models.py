@@ -35,6 +35,7 @@ class CommentVote(models.Model):
             models.UniqueConstraint(fields=["comment", "voter"], name="comment_vote_one_per_person"),
             models.CheckConstraint(condition=Q(value__in=[1, -1]), name="comment_vote_value_valid"),
         ]
+        indexes = [models.Index(fields=["updated_at"], name="comment_vote_updated")]  # reports' worker
 
     def __str__(self):
         return f"{self.voter_id} on comment {self.comment_id}: {self.value}"
@@ -53,7 +54,9 @@ class StatementVote(models.Model):
             models.UniqueConstraint(fields=["statement", "voter"], name="statement_vote_one_per_person"),
             models.CheckConstraint(condition=Q(value__in=[1, -1, 0]), name="statement_vote_value_valid"),
         ]
-        indexes = [models.Index(fields=["voter", "statement"], name="statement_vote_voter")]
+        indexes = [models.Index(fields=["voter", "statement"], name="statement_vote_voter"),
+                   # reports' worker finds pages with new votes since it last looked
+                   models.Index(fields=["updated_at"], name="statement_vote_updated")]
 
     def __str__(self):
         return f"{self.voter_id} on statement {self.statement_id}: {self.value}"

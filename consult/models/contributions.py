@@ -114,6 +114,7 @@ class Comment(models.Model):
             models.Index(fields=["page", "status", "created_at"], name="comment_page_status_created"),
             models.Index(fields=["page", "section_id", "status"], name="comment_page_section_status"),
             models.Index(fields=["author", "created_at"], name="comment_author_created"),
+            models.Index(fields=["created_at"], name="comment_created"),  # reports' worker: what is new
         ]
         constraints = [
             models.CheckConstraint(condition=Q(depth__lte=MAX_REPLY_DEPTH), name="comment_depth_max"),
