@@ -346,6 +346,7 @@ RAYZAN_REPEAT_SIMILARITY = float(os.environ.get("RAYZAN_REPEAT_SIMILARITY", "0.8
 # "thread" runs it inside the ASGI process (the embedded default); "off" when it runs as its own
 # service (`manage.py reports_worker`, production).
 RAYZAN_REPORTS_WORKER = os.environ.get("RAYZAN_REPORTS_WORKER", "thread")
+RAYZAN_RESPONSE_DAYS = int(os.environ.get("RAYZAN_RESPONSE_DAYS", "60"))  # official response due after closing
 RAYZAN_APPEAL_DAYS = int(os.environ.get("RAYZAN_APPEAL_DAYS", "30"))  # how long an author may appeal a decision
 RAYZAN_MAX_SUSPENSION_DAYS = int(os.environ.get("RAYZAN_MAX_SUSPENSION_DAYS", "365"))  # longer is a ban
 RAYZAN_DEMO_DATA = os.environ.get("RAYZAN_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "drafts"))

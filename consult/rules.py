@@ -128,6 +128,8 @@ def is_assigned_facilitator(user, page):
 
 
 rules.add_perm("consult.add_comment", is_participant & page_is_open)
+# The official response to a consultation: officials (and admins) write and publish it.
+rules.add_perm("consult.respond_consultation", is_official | is_admin)
 rules.add_perm("consult.facilitate_roundtable", is_assigned_facilitator | is_admin)
 rules.add_perm("consult.change_comment",
                is_participant & is_comment_author & comment_is_live & within_edit_window & comment_page_is_open)

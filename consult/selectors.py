@@ -182,3 +182,19 @@ def section_comment_stats(page) -> dict:
         if row["depth"] == 0 and row["stance"]:
             entry[row["stance"]] += row["n"]
     return stats
+
+
+def response_accountability(locale, now=None) -> dict:
+    """For the public index: closed consultations whose official response is overdue, and the
+    median number of days from closing to a published response (one query)."""
+    import statistics
+
+    now = now or timezone.now()
+    closed = list(ConsultationPage.objects.live().filter(locale=locale, closes_at__lt=now)
+                  .only("pk", "title", "url_path", "closes_at", "response_due_at", "response_published_at",
+                        "locale_id").order_by("closes_at"))
+    overdue = [page for page in closed if page.response_overdue]
+    days = [(page.response_published_at - page.closes_at).total_seconds() / 86400 for page in closed
+            if page.response_published_at]
+    return {"overdue": overdue, "responded": len(days), "closed": len(closed),
+            "median_days": round(statistics.median(days)) if days else None}

@@ -62,6 +62,7 @@ def consultation_index(request, index_page):
         "page": index_page, "self": index_page, "form": form, "page_obj": page_obj,
         "items": [(p, selectors.participation_status(p)) for p in page_obj.object_list],
         "filter_query": query.urlencode(), "filtered": any(filters.get(k) for k in ("status", "topic", "region")),
+        "accountability": selectors.response_accountability(index_page.locale),
     })
 
 

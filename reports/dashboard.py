@@ -61,7 +61,7 @@ class Dashboard:
         return self.comment_votes + self.statement_votes
 
 
-def _participant_ids(page_id: int) -> set[int]:
+def participant_ids(page_id: int) -> set[int]:
     people = set(Comment.objects.filter(page_id=page_id, status=CommentStatus.PUBLISHED)
                  .values_list("author_id", flat=True))
     people |= set(CommentVote.objects.filter(comment__page_id=page_id, comment__status=CommentStatus.PUBLISHED)
@@ -108,7 +108,7 @@ def _people_breakdown(people: set[int]) -> tuple[list, list]:
     return by_region, languages
 
 
-def _sections(page) -> list[SectionFigures]:
+def section_figures(page) -> list[SectionFigures]:
     sections = [SectionFigures(id=s["id"], number=s["number"], heading=s["heading"])
                 for s in getattr(page, "section_list", [])]
     general = SectionFigures(id="", number=0, heading="")
@@ -137,7 +137,7 @@ def _sections(page) -> list[SectionFigures]:
 
 def consultation_dashboard(page) -> Dashboard:
     page = page.specific
-    people = _participant_ids(page.pk)
+    people = participant_ids(page.pk)
     comment_states = dict(Comment.objects.filter(page_id=page.pk).values("status").annotate(n=Count("pk"))
                           .values_list("status", "n"))
     statements = list(Statement.objects.filter(page_id=page.pk, status=StatementStatus.PUBLISHED)
@@ -159,7 +159,7 @@ def consultation_dashboard(page) -> Dashboard:
         per_day=_per_day(page.pk),
         by_region=by_region,
         by_language=by_language,
-        sections=_sections(page),
+        sections=section_figures(page),
         statement_rows=statements,
     )
 

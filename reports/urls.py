@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from reports import views
+from reports import views, views_response
 
 app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:page_id>/", views.consultation, name="consultation"),
     path("<int:page_id>/print/", views.printable, name="print"),
+    path("<int:page_id>/response/", views_response.response, name="response"),
 ]

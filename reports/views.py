@@ -14,9 +14,13 @@ from consult.models import ConsultationPage, RoundtablePage
 from reports import dashboard, findings
 
 
+def _login(request):
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+
+
 def _refuse(request):
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+        return _login(request)
     if not request.user.has_perm("reports.view_dashboard"):
         exc = PermissionDenied(_("Reports are for officials, editors and administrators."))
         return render(request, "voting/refused.html", {"message": str(exc)}, status=403)

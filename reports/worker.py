@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from consult.models import Comment
+from consult.services.notifications import send_pending_emails
 from reports import analysis
 from reports.models import AnalysisKind, PageAnalysis
 from voting.models import CommentVote, StatementVote
@@ -80,6 +81,7 @@ class Worker:
             for key, latest in self._changed_since(self.seen_until).items():
                 self.dirty[key] = max(latest, self.dirty.get(key, latest))
                 self.seen_until = max(self.seen_until, latest)
+        send_pending_emails()  # bulk notices (a published response) go out here, not in a request
         done = []
         now = timezone.now()
         for (kind, page_id), _latest in sorted(self.dirty.items()):

@@ -22,10 +22,11 @@ from consult.models.pages import (
     SearchEntry,
     html_to_text,
 )
+from consult.models.responses import OfficialResponse
 
 __all__ = [
     "Comment", "CommentEdit", "CommentStatus", "ConsultationIndexPage", "ConsultationPage",
-    "ConsultationStatus", "LiveEvent", "LiveStream", "ModerationMode", "Notification", "Profile",
+    "ConsultationStatus", "LiveEvent", "LiveStream", "ModerationMode", "Notification", "OfficialResponse", "Profile",
     "RoundtableFacilitator", "RoundtablePage", "RoundtableState", "SearchEntry", "Stance", "Statement",
     "StatementStatus", "html_to_text",
 ]

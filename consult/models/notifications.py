@@ -19,6 +19,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_pending = models.BooleanField(default=False, help_text="To be mailed by the background worker (bulk "
+                                                                 "notices such as a published response).")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,5 +1,7 @@
 """Consultation and roundtable pages: the domain that editors publish."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -83,6 +85,9 @@ class ConsultationPage(Page):
         help_text=_("When this many people report a contribution, it is hidden until a moderator decides."))
     official_response = RichTextField(blank=True, features=RICH_TEXT_FEATURES,
                                       verbose_name=_("official response"))
+    response_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("response due by"),
+        help_text=_("Leave empty for the default: a set number of days after closing (RAYZAN_RESPONSE_DAYS)."))
     response_published_at = models.DateTimeField(null=True, blank=True,
                                                  verbose_name=_("response published at"))
 
@@ -99,7 +104,8 @@ class ConsultationPage(Page):
         MultiFieldPanel([FieldPanel("topics"), FieldPanel("region")], heading=_("Classification")),
         MultiFieldPanel([FieldPanel("agency"), FieldPanel("contact_email"), FieldPanel("contact_details"),
                          FieldPanel("source_reference")], heading=_("Responsible office")),
-        MultiFieldPanel([FieldPanel("official_response"), FieldPanel("response_published_at")],
+        MultiFieldPanel([FieldPanel("official_response"), FieldPanel("response_published_at"),
+                         FieldPanel("response_due_at")],
                         heading=_("Official response")),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("sections")]
@@ -127,6 +133,20 @@ class ConsultationPage(Page):
     @property
     def status(self) -> str:
         return self.status_at()
+
+    @property
+    def response_deadline(self):
+        """When the official response is due: set by the editor, or RAYZAN_RESPONSE_DAYS after closing."""
+        if self.response_due_at:
+            return self.response_due_at
+        if self.closes_at:
+            return self.closes_at + datetime.timedelta(days=settings.RAYZAN_RESPONSE_DAYS)
+        return None
+
+    @property
+    def response_overdue(self) -> bool:
+        deadline = self.response_deadline
+        return bool(deadline and not self.response_published_at and timezone.now() > deadline)
 
     @property
     def status_label(self):
@@ -162,6 +182,10 @@ class ConsultationPage(Page):
         from consult.events import current_seq
 
         context["sections"] = self.section_list
+        from consult.models.responses import OfficialResponse
+
+        published = OfficialResponse.objects.filter(page=self, published_at__isnull=False).first()
+        context["response_sections"] = published.published_by_section() if published else {}
         context["stats"] = section_comment_stats(self)
         context["live_seq"] = current_seq(self.pk)
         return context

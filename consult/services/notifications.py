@@ -41,6 +41,34 @@ def notify(*, recipient, kind: str, compose: Callable[[], tuple[str, str, str]],
     return notification
 
 
+def notify_many(*, recipients, kind: str, compose: Callable[[], tuple[str, str, str]]) -> int:
+    """The same notice to many people (everyone who took part): composed once per language,
+    stored in bulk, e-mailed later by the background worker (send_pending_emails), so a
+    request never waits for thousands of mails."""
+    by_language: dict[str, list] = {}
+    for person in recipients:
+        by_language.setdefault(language_of(person), []).append(person)
+    created = 0
+    for language, people in by_language.items():
+        with translation.override(language):
+            subject, body, url = compose()
+        rows = [Notification(recipient=person, kind=kind, language=language, subject=str(subject)[:SUBJECT_MAX],
+                             body=str(body), url=url or "", email_pending=bool(person.email)) for person in people]
+        Notification.objects.bulk_create(rows, batch_size=1000)
+        created += len(rows)
+        keys = [unread_key(person.pk) for person in people]
+        transaction.on_commit(lambda keys=keys: cache.delete_many(keys))
+    return created
+
+
+def send_pending_emails(limit: int = 200) -> int:
+    """Mail up to `limit` bulk notices waiting for it; returns how many were handled."""
+    pending = list(Notification.objects.filter(email_pending=True).order_by("pk").values_list("pk", flat=True)[:limit])
+    for notification_id in pending:
+        _send(notification_id)  # a failure leaves it pending: tried again next round
+    return len(pending)
+
+
 def _send(notification_id: int) -> None:
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     link = f"\n\n{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{notification.url}" if notification.url else ""
@@ -51,7 +79,7 @@ def _send(notification_id: int) -> None:
     except OSError:  # the record in the app stays; the mail server's trouble is logged
         log.exception("notification %s: e-mail not sent", notification_id)
         return
-    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now(), email_pending=False)
 
 
 def notifications_mark_read(*, actor, ids: list[int] | None = None) -> int:
