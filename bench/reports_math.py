@@ -3,7 +3,7 @@
 
 Measures, on this machine (wall-clock seconds, best and first of a few runs):
 
-  1. reports.polis_export.read_export on each Pol.is conversation in /work/shared/data/polis (skipped
+  1. reports.polis_export.read_export on each Pol.is conversation in ../shared/data/polis (skipped
      when the data is absent) and reports.opinion.compute_opinion_groups on it, with the adjusted
      Rand index against Pol.is's own group-id column (over participants both sides grouped), at the
      k we choose and at Pol.is's k. Target: vtaiwan.uberx (1,921 x 197, ~50k votes) <= 1 s.
@@ -36,7 +36,7 @@ from reports.polis_export import read_export  # noqa: E402
 from tests.reports.test_campaigns import membership_scores, synthetic_consultation  # noqa: E402
 from tests.reports.test_opinion import planted_votes  # noqa: E402
 
-POLIS_DATA = Path("/work/shared/data/polis")
+POLIS_DATA = ROOT.parent / "shared" / "data" / "polis"  # ../shared beside the checkout
 CONVERSATIONS = ["vtaiwan.uberx", "15-per-hour-seattle", "scoop-hivemind.ubi", "brexit-consensus"]
 
 

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from consult.api_support import ErrorSerializer
 from consult.models import ConsultationPage, RoundtablePage
-from reports import dashboard
+from reports import dashboard, findings
 from reports.analysis import latest
 from reports.models import AnalysisKind
 
@@ -53,7 +53,8 @@ class ReportDaySerializer(serializers.Serializer):
 
 
 class ParticipantCountSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(help_text=_("The region's name in the request's language, or the language code."))
+    region = serializers.IntegerField(required=False, allow_null=True)
     participants = serializers.IntegerField()
 
 
@@ -64,6 +65,8 @@ class AnalysisSerializer(serializers.Serializer):
 
 class ReportSerializer(serializers.Serializer):
     page = serializers.IntegerField()
+    as_of = serializers.DateTimeField(help_text=_("When these figures were counted (the background worker keeps "
+                                                  "them within seconds of the votes)."))
     participants = serializers.IntegerField()
     comments = serializers.IntegerField()
     comment_votes = serializers.IntegerField()
@@ -97,10 +100,13 @@ class ReportView(APIView):
                 or RoundtablePage.objects.live().filter(pk=page_id).first()) if page_id < 2**31 else None
         if page is None:
             raise Http404
-        figures = dashboard.consultation_dashboard(page)
+        figures, as_of = findings.figures(page)
+        names = dashboard.region_names(figures.by_region)
         with_points = request.query_params.get("points") in {"1", "true", "yes"}
         data = {**figures.__dict__, "page": page.pk,
-                "by_region": [{"key": name, "participants": n} for name, n in figures.by_region],
+                "as_of": as_of,
+                "by_region": [{"key": names.get(region_id, "") if region_id else "", "region": region_id,
+                               "participants": n} for region_id, n in figures.by_region],
                 "by_language": [{"key": code, "participants": n} for code, n in figures.by_language],
                 "opinion_groups": _analysis(page.pk, AnalysisKind.OPINION_GROUPS, with_points),
                 "campaigns": _analysis(page.pk, AnalysisKind.CAMPAIGNS, True)}

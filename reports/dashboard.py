@@ -5,6 +5,7 @@ or rejected by moderators are left out of every figure, and the dashboard says h
 count only on published comments and statements. A participant is anyone who commented,
 voted, added a statement or answered a poll on the page."""
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -51,7 +52,7 @@ class Dashboard:
     poll_responses: int
     excluded_comments: dict  # {"withdrawn": n, "hidden": n}
     per_day: list  # [{"date", "comments", "votes", "statements"}] in date order
-    by_region: list  # [(name, count)], most first; "" for no region given
+    by_region: list  # [(region id, count)], most first; None for no region given
     by_language: list  # [(code, count)]
     sections: list[SectionFigures]
     statement_rows: list  # Statement objects with agree/disagree/pass counts, most voted first
@@ -93,19 +94,29 @@ def _per_day(page_id: int) -> list[dict]:
 
 
 def _people_breakdown(people: set[int]) -> tuple[list, list]:
+    """[(region id or None, participants)] most first, and [(language, participants)]."""
     if not people:
         return [], []
     profiles = Profile.objects.filter(user_id__in=people)
     regions = dict(profiles.values("region").annotate(n=Count("pk")).values_list("region", "n"))
-    languages = list(profiles.values("preferred_language").annotate(n=Count("pk"))
-                     .values_list("preferred_language", "n").order_by("-n", "preferred_language"))
-    names = {region.pk: region.localized.name for region in Region.objects.filter(pk__in=[r for r in regions if r])}
-    by_region = sorted(((names.get(region_id, ""), n) for region_id, n in regions.items()),
-                       key=lambda pair: (-pair[1], pair[0]))
+    languages = [list(pair) for pair in profiles.values("preferred_language").annotate(n=Count("pk"))
+                 .values_list("preferred_language", "n").order_by("-n", "preferred_language")]
+    by_region = sorted(([region_id, n] for region_id, n in regions.items()),
+                       key=lambda pair: (-pair[1], pair[0] or 0))
     no_profile = len(people) - sum(regions.values())  # imported or erased participants
     if no_profile:
-        by_region.append(("", no_profile))
+        none = next((pair for pair in by_region if pair[0] is None), None)
+        if none:
+            none[1] += no_profile
+        else:
+            by_region.append([None, no_profile])
     return by_region, languages
+
+
+def region_names(by_region) -> dict:
+    """Region names in the active language, for the ids in a breakdown (one query)."""
+    ids = [region_id for region_id, _n in by_region if region_id]
+    return {region.pk: region.localized.name for region in Region.objects.filter(pk__in=ids)}
 
 
 def section_figures(page) -> list[SectionFigures]:
@@ -184,3 +195,37 @@ def heat_levels(sections: list[SectionFigures]) -> dict[str, dict]:
                               "oppose_pct": round(100 * section.oppose / section.stances) if section.stances else 0,
                               "neutral_pct": round(100 * section.neutral / section.stances) if section.stances else 0}
     return result
+
+
+# --- the stored snapshot (computed by the reports worker; the page reads it) ------------------
+
+def _comment_json(comment) -> dict:
+    return {"pk": comment.pk, "body": comment.body, "support_count": comment.support_count,
+            "reply_count": comment.reply_count}
+
+
+def to_json(figures: Dashboard) -> dict:
+    return {
+        **{key: getattr(figures, key) for key in ("page_id", "participants", "comments", "comment_votes",
+                                                  "statement_votes", "statements", "poll_responses",
+                                                  "excluded_comments", "by_region", "by_language")},
+        "per_day": [{**day, "date": day["date"].isoformat()} for day in figures.per_day],
+        "sections": [{"id": s.id, "number": s.number, "heading": s.heading, "comments": s.comments,
+                      "support": s.support, "oppose": s.oppose, "neutral": s.neutral,
+                      "most_supported": [_comment_json(c) for c in s.most_supported],
+                      "most_discussed": [_comment_json(c) for c in s.most_discussed]} for s in figures.sections],
+        "statement_rows": [{"pk": s.pk, "text": s.text, "agree_count": s.agree_count,
+                            "disagree_count": s.disagree_count, "pass_count": s.pass_count}
+                           for s in figures.statement_rows],
+    }
+
+
+def from_json(data: dict) -> Dashboard:
+    from types import SimpleNamespace
+
+    sections = [SectionFigures(**{**s, "most_supported": [SimpleNamespace(**c) for c in s["most_supported"]],
+                                  "most_discussed": [SimpleNamespace(**c) for c in s["most_discussed"]]})
+                for s in data["sections"]]
+    per_day = [{**day, "date": datetime.date.fromisoformat(day["date"])} for day in data["per_day"]]
+    return Dashboard(**{**data, "sections": sections, "per_day": per_day,
+                        "statement_rows": [SimpleNamespace(**row) for row in data["statement_rows"]]})

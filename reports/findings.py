@@ -80,6 +80,19 @@ def opinion_groups(page) -> dict | None:
     }
 
 
+def figures(page):
+    """The dashboard's figures and when they were counted: the worker's stored snapshot, or
+    counted now when there is none yet (a new consultation, before the worker's first round)."""
+    from django.utils import timezone
+
+    from reports import dashboard
+
+    stored = latest(page.pk, AnalysisKind.FIGURES)
+    if stored is not None:
+        return dashboard.from_json(stored.result), stored.computed_at
+    return dashboard.consultation_dashboard(page), timezone.now()
+
+
 def campaigns(page) -> dict | None:
     analysis = latest(page.pk, AnalysisKind.CAMPAIGNS)
     if analysis is None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 class AnalysisKind(models.TextChoices):
     OPINION_GROUPS = "groups", "opinion groups"
     CAMPAIGNS = "campaigns", "campaigns"
+    FIGURES = "figures", "dashboard figures"
 
 
 class PageAnalysis(models.Model):

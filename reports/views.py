@@ -53,8 +53,9 @@ def _report_page(page_id: int):
 
 
 def _report_context(page) -> dict:
-    figures = dashboard.consultation_dashboard(page)
-    return {"page": page, "figures": figures, "heat": dashboard.heat_levels(figures.sections),
+    figures, as_of = findings.figures(page)
+    return {"page": page, "figures": figures, "as_of": as_of, "region_names": dashboard.region_names(figures.by_region),
+            "heat": dashboard.heat_levels(figures.sections),
             "is_consultation": isinstance(page, ConsultationPage), "groups": findings.opinion_groups(page),
             "campaigns": findings.campaigns(page)}
 

@@ -30,6 +30,9 @@ from voting.models import CommentVote, StatementVote
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 CAMPAIGN_INTERVAL = datetime.timedelta(seconds=60)
+FIGURES_INTERVAL = datetime.timedelta(seconds=10)
+INTERVALS = {AnalysisKind.OPINION_GROUPS: analysis.MIN_INTERVAL, AnalysisKind.CAMPAIGNS: CAMPAIGN_INTERVAL,
+             AnalysisKind.FIGURES: FIGURES_INTERVAL}
 LOCK_SECONDS = 600
 
 
@@ -62,6 +65,9 @@ class Worker:
              .values_list("page_id", "t"))  # new stances count for groups on comment votes
         note(AnalysisKind.CAMPAIGNS, comments.values("page_id").annotate(t=Max("created_at"))
              .values_list("page_id", "t"))
+        for (kind, page_id), latest in list(changed.items()):  # any change moves the dashboard's figures
+            if kind == AnalysisKind.OPINION_GROUPS:
+                changed[(AnalysisKind.FIGURES, page_id)] = latest
         return changed
 
     def _first_look(self) -> None:
@@ -87,7 +93,7 @@ class Worker:
         for (kind, page_id), _latest in sorted(self.dirty.items()):
             previous = PageAnalysis.objects.filter(page_id=page_id, kind=kind).values_list("computed_at",
                                                                                           flat=True).first()
-            interval = analysis.MIN_INTERVAL if kind == AnalysisKind.OPINION_GROUPS else CAMPAIGN_INTERVAL
+            interval = INTERVALS[kind]
             if previous is not None and now - previous < interval:
                 continue
             if self._compute(kind, page_id):
@@ -100,10 +106,8 @@ class Worker:
         if not cache.add(lock, 1, LOCK_SECONDS):
             return False  # another worker is on it
         try:
-            if kind == AnalysisKind.OPINION_GROUPS:
-                analysis.compute_groups(page_id)
-            else:
-                analysis.compute_campaigns(page_id)
+            {AnalysisKind.OPINION_GROUPS: analysis.compute_groups, AnalysisKind.CAMPAIGNS: analysis.compute_campaigns,
+             AnalysisKind.FIGURES: analysis.compute_figures}[kind](page_id)
             return True
         except Exception:  # one page's trouble must not stop the others; retried on new input
             logger.exception("reports: %s of page %s failed", kind, page_id)

@@ -24,7 +24,7 @@ from reports.opinion import (
 )
 from reports.polis_export import read_export
 
-POLIS_DATA = Path("/work/shared/data/polis")
+POLIS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"  # ../shared beside the checkout
 
 
 def planted_votes(n_participants, n_statements, camp_shares=(0.5, 0.3, 0.2), *, seed=0, loyalty=0.9,

@@ -14,7 +14,7 @@ from reports.polis_export import (
     read_export,
 )
 
-POLIS_DATA = Path("/work/shared/data/polis")
+POLIS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"  # ../shared beside the checkout
 
 COMMENTS = """timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body
 1403067224363,Wed Jun 18 11:53:44 WIB 2014,0,5,9,9,1,"Wages should rise,

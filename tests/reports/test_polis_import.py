@@ -2,7 +2,7 @@
 groups agree with Pol.is's own on the imported data, bad input stores nothing, and only editors
 and admins may import through the admin.
 
-The real conversations are read from /work/shared/data/polis (CC BY 4.0, The Computational
+The real conversations are read from ../shared/data/polis (CC BY 4.0, The Computational
 Democracy Project); the tests that need them skip when it is absent. Nothing is copied into the repo.
 """
 
@@ -41,7 +41,7 @@ def _english():
     with translation.override("en"):
         yield
 
-POLIS_DATA = Path("/work/shared/data/polis")
+POLIS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"  # ../shared beside the checkout
 SEATTLE, VTAIWAN = "15-per-hour-seattle", "vtaiwan.uberx"
 ADMIN_URL = "/admin/reports/import-polis/"
 
