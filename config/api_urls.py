@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("consult.api_comments")),
     path("", include("consult.api_events")),
     path("", include("consult.api_roundtable")),
+    path("", include("reports.api_exports")),
     path("", include(consult_router.urls)),
 ]

@@ -2,6 +2,8 @@
 
 Never called from a view: the reports worker (reports.worker, `manage.py reports_worker`) calls
 these when votes or comments have arrived, at most once every MIN_INTERVAL seconds per page.
+The math modules (numpy, scipy, scikit-learn: about 150 MB) are imported inside the compute
+functions, so web workers that only read stored results never load them.
 Results are plain JSON with targets as "statement:<id>", "comment:<id>" or "section:<id>", so
 pages, exports and the API read them without running anything.
 """
@@ -15,7 +17,6 @@ from django.utils import timezone
 
 from consult import events
 from consult.models import Comment, CommentStatus, Statement, StatementStatus
-from reports import campaigns, opinion
 from reports.models import AnalysisKind, PageAnalysis
 from voting.models import CommentVote, StatementVote
 
@@ -53,7 +54,7 @@ def comment_votes(page_id: int) -> list[tuple]:
     return votes
 
 
-def _as_json(result: opinion.OpinionResult, basis: str) -> dict:
+def _as_json(result, basis: str) -> dict:
     def stance(item):
         return {"target": item.statement, "direction": item.direction, "count": item.count, "seen": item.seen,
                 "probability": round(item.probability, 4)}
@@ -82,6 +83,8 @@ def _as_json(result: opinion.OpinionResult, basis: str) -> dict:
 
 def compute_groups(page_id: int, *, k: int | None = None) -> PageAnalysis:
     """Compute and store the page's opinion groups; announce `groups.updated` on its stream."""
+    from reports import opinion
+
     started = time.perf_counter()
     input_until = StatementVote.objects.filter(statement__page_id=page_id).aggregate(t=Max("updated_at"))["t"]
     votes, excluded = statement_votes(page_id)
@@ -104,6 +107,8 @@ def compute_groups(page_id: int, *, k: int | None = None) -> PageAnalysis:
 def compute_campaigns(page_id: int) -> PageAnalysis:
     """Group the page's public comments into campaigns (form letters) and find bursts of new
     accounts; store the result."""
+    from reports import campaigns
+
     started = time.perf_counter()
     comments = list(Comment.objects.filter(page_id=page_id, status=CommentStatus.PUBLISHED)
                     .values_list("pk", "body", "created_at", "author__date_joined"))

@@ -6,9 +6,6 @@ and a description; the page next to it lists the same groups in text and tables.
 
 from xml.sax.saxutils import escape
 
-import numpy as np
-from scipy.spatial import ConvexHull, QhullError
-
 SIZE = 420
 PAD = 24
 # Okabe-Ito colours: told apart with the common colour-vision deficiencies, dark enough on white
@@ -20,9 +17,10 @@ def group_letter(index: int) -> str:
     return "ABCDEFGHIJ"[index] if 0 <= index < 10 else str(index + 1)
 
 
-def _scale(points: np.ndarray) -> np.ndarray:
+def _scale(points):
     low, high = points.min(axis=0), points.max(axis=0)
-    span = np.where(high - low > 0, high - low, 1.0)
+    span = high - low
+    span[span <= 0] = 1.0
     unit = (points - low) / span
     scaled = PAD + unit * (SIZE - 2 * PAD)
     scaled[:, 1] = SIZE - scaled[:, 1]  # y grows upwards on the map
@@ -31,6 +29,9 @@ def _scale(points: np.ndarray) -> np.ndarray:
 
 def render(result: dict, *, title: str, description: str) -> str:
     """SVG markup for a stored groups result (reports.analysis); empty when nothing is grouped."""
+    import numpy as np  # here, not at import time: web workers load numpy and scipy only to draw a map
+    from scipy.spatial import ConvexHull, QhullError
+
     rows = result.get("points") or []
     if not rows:
         return ""

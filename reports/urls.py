@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from reports import views, views_response
+from reports import views, views_exports, views_response
 
 app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:page_id>/", views.consultation, name="consultation"),
+    path("<int:page_id>/export/<str:dataset>.<str:fmt>", views_exports.export, name="export"),
     path("<int:page_id>/print/", views.printable, name="print"),
     path("<int:page_id>/response/", views_response.response, name="response"),
 ]
