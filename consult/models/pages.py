@@ -184,7 +184,8 @@ class ConsultationPage(Page):
         context["sections"] = self.section_list
         from consult.models.responses import OfficialResponse
 
-        published = OfficialResponse.objects.filter(page=self, published_at__isnull=False).first()
+        published = (OfficialResponse.objects.filter(page=self, published_at__isnull=False).first()
+                     if self.response_published_at else None)  # no query until a response exists
         context["response_sections"] = published.published_by_section() if published else {}
         context["stats"] = section_comment_stats(self)
         context["live_seq"] = current_seq(self.pk)

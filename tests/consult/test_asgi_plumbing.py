@@ -63,7 +63,13 @@ def test_tallies_from_request_threads_reach_the_group_coalesced_per_page():
 
 
 def test_without_a_server_loop_a_tally_is_sent_at_once(monkeypatch):
+    """A management command or a shell has no server loop. Run in a thread of its own: asgiref
+    remembers a loop per thread, and an earlier test may have left one on the main thread."""
+    import threading
+
     sent = []
     monkeypatch.setattr(events, "_send", lambda page_id, message: sent.append((page_id, message)))
-    events._queue_tally(7, "comment:3")
+    worker = threading.Thread(target=events._queue_tally, args=(7, "comment:3"))
+    worker.start()
+    worker.join()
     assert sent == [(7, {"type": "live.tally", "targets": ["comment:3"]})]
