@@ -21,6 +21,8 @@ from reports.models import AnalysisKind, PageAnalysis
 from voting.models import CommentVote, StatementVote
 
 MIN_INTERVAL = datetime.timedelta(seconds=5)
+MAX_CAMPAIGNS = 200  # stored, largest first; the total count is kept too
+SAMPLE = 10  # wordings per campaign, comment ids per wording
 FEW_STATEMENTS = 5  # fewer statements with votes than this: group by comment votes and stances instead
 SEED = 0
 STANCE_VALUES = {"support": 1, "oppose": -1, "neutral": 0}
@@ -117,12 +119,15 @@ def compute_campaigns(page_id: int) -> PageAnalysis:
     result = {
         "comments": len(comments),
         "in_campaigns": sum(c.size for c in found.campaigns),
+        "campaign_count": len(found.campaigns),
+        # Stored lean: a campaign of 40,000 copies keeps its size, not 40,000 ids and wordings.
         "campaigns": [{"size": c.size, "representative": c.representative_key, "text": c.representative_text,
-                       "members": list(c.keys),
-                       "variants": [{"text": v.text, "comments": list(v.keys)} for v in c.variants]}
-                      for c in found.campaigns],
-        "bursts": [{"start": b.start.isoformat(), "end": b.end.isoformat(), "comments": list(b.keys)}
-                   for b in bursts],
+                       "variant_count": len(c.variants),
+                       "variants": [{"text": v.text, "count": len(v.keys), "comments": list(v.keys)[:SAMPLE]}
+                                    for v in c.variants[:SAMPLE]]}
+                      for c in found.campaigns[:MAX_CAMPAIGNS]],
+        "bursts": [{"start": b.start.isoformat(), "end": b.end.isoformat(), "count": len(b.keys),
+                    "comments": list(b.keys)[:SAMPLE]} for b in bursts],
     }
     latest = max((created for _pk, _body, created, _joined in comments), default=None)
     analysis, _created = PageAnalysis.objects.update_or_create(

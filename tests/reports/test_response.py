@@ -47,9 +47,10 @@ def setup_consultation(en):
     statement = Statement.objects.create(page=page, text="A statement")
     StatementVote.objects.create(statement=statement, voter=voter, value=1)
     PageAnalysis.objects.create(page=page, kind="campaigns", result={
-        "comments": 2, "in_campaigns": 40, "bursts": [],
+        "comments": 2, "in_campaigns": 40, "bursts": [], "campaign_count": 1,
         "campaigns": [{"size": 40, "representative": campaign_rep.pk, "text": "Form letter text",
-                       "members": [campaign_rep.pk], "variants": []}]})
+                       "variant_count": 1, "variants": [{"text": "Form letter text", "count": 40,
+                                                         "comments": [campaign_rep.pk]}]}]})
     return page, first, comment, campaign_rep, author, voter
 
 
