@@ -350,6 +350,8 @@ RAYZAN_RESPONSE_DAYS = int(os.environ.get("RAYZAN_RESPONSE_DAYS", "60"))  # offi
 RAYZAN_APPEAL_DAYS = int(os.environ.get("RAYZAN_APPEAL_DAYS", "30"))  # how long an author may appeal a decision
 RAYZAN_MAX_SUSPENSION_DAYS = int(os.environ.get("RAYZAN_MAX_SUSPENSION_DAYS", "365"))  # longer is a ban
 RAYZAN_DEMO_DATA = os.environ.get("RAYZAN_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "drafts"))
+RAYZAN_POLIS_DATA = os.environ.get("RAYZAN_POLIS_DATA", str(BASE_DIR.parent / "shared" / "data" / "polis"))
+RAYZAN_DEMO_EXTRAS = ["reports.demo.add_polis_roundtable"]  # later modules' parts of `load_demo`
 
 # --- Security (production) --------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from wagtail.models import Locale, Page, Site
 
 from cms.models import Region, SiteSettings, StandardPage, Topic
@@ -41,6 +42,10 @@ def load_demo(*, data_dir: str | None = None, log=print) -> DemoReport:
         report.pages += _budget_consultation(tree, topics, regions)
         report.pages += _roundtable(tree, topics, regions)
     _import_shared_drafts(tree, topics, regions, Path(data_dir or settings.RAYZAN_DEMO_DATA), report, log)
+    # Later modules add to the demo through settings (consult cannot import them): e.g. reports
+    # imports a real Pol.is conversation so the dashboard and opinion groups have data.
+    for dotted in getattr(settings, "RAYZAN_DEMO_EXTRAS", []):
+        import_string(dotted)(tree=tree, report=report, log=log)
     return report
 
 

@@ -164,3 +164,19 @@ def test_form_letters_are_found_and_counted_on_the_dashboard(en, official):
     assert result["comments"] == 8 and result["in_campaigns"] == 5 and len(result["campaigns"]) == 1
     html = client_for(official).get(f"/en/reports/{page.pk}/").content.decode()
     assert "8 comments, of which 5 in 1 campaign of near-identical texts." in html
+
+
+def test_the_demo_brings_a_real_polis_conversation_once(site_tree, settings):
+    from pathlib import Path
+
+    from consult.demo import load_demo
+    from consult.models import RoundtablePage
+
+    if not (Path(settings.RAYZAN_POLIS_DATA) / "15-per-hour-seattle" / "comments.csv").is_file():
+        pytest.skip("the shared Pol.is data is not beside the checkout")
+    load_demo(data_dir="/nonexistent", log=lambda *a: None)
+    load_demo(data_dir="/nonexistent", log=lambda *a: None)
+    imported = [page for page in RoundtablePage.objects.all() if "15-per-hour-seattle" in page.summary]
+    assert len(imported) == 1
+    assert StatementVote.objects.filter(statement__page_id=imported[0].pk).count() > 2000
+    assert (AnalysisKind.OPINION_GROUPS, imported[0].pk) in Worker().run_once()
