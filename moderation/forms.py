@@ -82,12 +82,14 @@ REASON_LABELS = {
 
 
 class QueueFilterForm(forms.Form):
-    page = forms.IntegerField(label=_("Consultation or roundtable"), required=False, min_value=1,
-                              widget=forms.HiddenInput)
+    page = forms.TypedChoiceField(label=_("Consultation or roundtable"), required=False, coerce=int,
+                                  empty_value=None)
     reason = forms.ChoiceField(label=_("Reason"), required=False)
     language = forms.ChoiceField(label=_("Language"), required=False,
                                  choices=[("", _("All")), ("fa", _("Persian")), ("en", _("English"))])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pages=(), **kwargs):
+        """`pages`: (id, title) of the consultations and roundtables with items waiting."""
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = [("", _("All")), *REASON_LABELS.items()]
+        self.fields["page"].choices = [("", _("All")), *((str(pk), title) for pk, title in pages)]

@@ -36,6 +36,16 @@ def pending_cases(filters: QueueFilters):
     return cases.order_by("-priority", "opened_at", "pk")
 
 
+def pages_with_cases(status: str, page_ids=None) -> list[tuple[int, str]]:
+    """(page id, title) of the pages with cases in this state, for the queue's filter (one query)."""
+    from wagtail.models import Page
+
+    cases = Case.objects.filter(status=status)
+    if page_ids is not None:
+        cases = cases.filter(page_id__in=page_ids)
+    return list(Page.objects.filter(pk__in=cases.values("page_id")).order_by("title").values_list("pk", "title"))
+
+
 def attach_items(cases: list[Case]) -> list[Case]:
     """Give each case its item (`case.item`, with author profile) and page title: two queries
     for the items and one for the pages, whatever the number of cases."""

@@ -97,9 +97,9 @@ def report(request, kind: str, item_id: int):
 # --- the queue ---------------------------------------------------------------------------------
 
 def _filters(request, status=CaseStatus.PENDING) -> tuple[QueueFilterForm, selectors.QueueFilters]:
-    form = QueueFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
     page_ids = moderated_page_ids(request.user) if status == CaseStatus.PENDING else None
+    form = QueueFilterForm(request.GET or None, pages=selectors.pages_with_cases(status, page_ids))
+    data = form.cleaned_data if form.is_valid() else {}
     return form, selectors.QueueFilters(page_id=data.get("page"), reason=data.get("reason") or "",
                                         language=data.get("language") or "", status=status, page_ids=page_ids)
 

@@ -262,3 +262,17 @@ def test_two_moderators_deciding_at_the_same_moment_record_one_decision(site_tre
     final = Case.objects.get(pk=case.pk)
     expected = CommentStatus.PUBLISHED if final.outcome == "approved" else CommentStatus.REJECTED
     assert Comment.objects.get(pk=target.pk).status == expected
+
+
+def test_the_queue_filters_by_consultation_from_a_list_of_those_waiting(en, people):
+    first, second = factories.consultation(en, title="Bus lanes"), factories.consultation(en, title="Parks")
+    for page in (first, second):
+        target = factories.comment(page, people["author"], text=f"held on {page.title}", status="pending")
+        Case.objects.create(item_type="comment", item_id=target.pk, page=page, reasons=["links"])
+    client = client_for(people["moderator"])
+    html = client.get("/en/moderation/").content.decode()
+    assert f'<option value="{first.pk}">Bus lanes</option>' in html
+    assert f'<option value="{second.pk}">Parks</option>' in html
+    only = client.get(f"/en/moderation/?page={second.pk}").content.decode()
+    assert "held on Parks" in only and "held on Bus lanes" not in only
+    assert client.get("/en/moderation/?page=abc").status_code == 200  # a bad filter is ignored, not an error
