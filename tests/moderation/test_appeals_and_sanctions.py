@@ -2,42 +2,22 @@
 write path, and per-consultation moderators."""
 
 import datetime
-import json
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from consult.models import Comment, CommentStatus, Notification, Statement
 from moderation.models import Appeal, AuditEntry, Case, CaseStatus, ModeratorAssignment, Sanction
 from tests import factories
+from tests.web import client_for, post_json, put_json
 
 pytestmark = pytest.mark.django_db
 
 PHONE = "0912 345 6789"
 
 
-def client_for(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
-def post_json(client, url, body):
-    return client.post(url, json.dumps(body), content_type="application/json")
-
-
-def put_json(client, url, body):
-    return client.put(url, json.dumps(body), content_type="application/json")
-
-
-@pytest.fixture
-def people(db):
-    return {role: factories.participant(role.title(), roles=[role]) for role in
-            ("citizen", "moderator", "official", "editor", "admin")} | {
-        "author": factories.participant("Author", roles=["citizen"]),
-        "second_moderator": factories.participant("Second moderator", roles=["moderator"])}
 
 
 def decided_case(page, people, *, outcome="rejected", text="Something sharp", reason="abuse", spans=""):

@@ -5,35 +5,19 @@ import json
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from consult.models import Comment, CommentEdit, CommentStatus, Notification, Profile
 from moderation import audit
 from moderation.models import AuditEntry, Case, CaseStatus, Outcome, Redaction
 from tests import factories
+from tests.web import client_for, post_json
 
 pytestmark = pytest.mark.django_db
 
 PHONE = "0912 345 6789"
 
 
-def client_for(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
 
-
-def post_json(client, url, body):
-    return client.post(url, json.dumps(body), content_type="application/json")
-
-
-@pytest.fixture
-def people(db):
-    return {role: factories.participant(role.title(), roles=[role]) for role in
-            ("citizen", "moderator", "official", "editor", "admin")} | {
-        "author": factories.participant("Author", roles=["citizen"]),
-        "second_moderator": factories.participant("Second moderator", roles=["moderator"])}
 
 
 @pytest.fixture

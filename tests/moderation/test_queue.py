@@ -1,6 +1,5 @@
 """Flags, the queue, claims and decisions, through the API and the no-JavaScript pages."""
 
-import json
 import threading
 
 import pytest
@@ -11,27 +10,12 @@ from consult.models import Comment, CommentStatus, Statement
 from moderation import audit, services
 from moderation.models import AuditEntry, Case, CaseStatus, Flag
 from tests import factories
+from tests.web import client_for, post_json
 
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
 
-
-def post_json(client, url, body):
-    return client.post(url, json.dumps(body), content_type="application/json")
-
-
-@pytest.fixture
-def people(db):
-    return {role: factories.participant(role.title(), roles=[role]) for role in
-            ("citizen", "moderator", "official", "editor", "admin")} | {
-        "author": factories.participant("Author", roles=["citizen"]),
-        "second_moderator": factories.participant("Second moderator", roles=["moderator"])}
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from moderation.models import (
     Outcome,
 )
 from tests import factories
+from tests.web import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +33,6 @@ FLAG_NOTE = "Flagger's private note"
 APPEAL_NOTE = "Appellant's private plea"
 SCREENER_CODES = ("premoderation", "links", "blocked_words", "personal_data", "new_account", "repeat")
 
-
-def client_for(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture
