@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("RAYZAN_VAR_DIR", BASE_DIR / "var"))
 
@@ -80,6 +82,8 @@ INSTALLED_APPS = [
     "taggit",
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # two-factor sign-in: TOTP and recovery codes (required for staff roles in production)
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "rest_framework",
     "rest_framework.authtoken",
@@ -92,10 +96,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "config.apps.SiteCompositionConfig",  # site-wide hooks: rich-text cleaning, the admin's security panel
 ]
 
 MIDDLEWARE = [
+    # First: request id, access log, HTTP metrics; answers /healthz, /readyz and /metrics itself.
+    "config.observability.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.RayzanLocaleMiddleware",
@@ -104,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.security.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -270,6 +279,8 @@ WAGTAILADMIN_BASE_URL = os.environ.get("RAYZAN_BASE_URL", "http://127.0.0.1:8000
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no staff e-mail hashes to a third party; the admin's CSP allows none
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # no call from editors' browsers to releases.wagtail.org (CSP connect-src)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- REST API ---------------------------------------------------------------------------------
@@ -314,6 +325,7 @@ RAYZAN_RATE_LIMITS = {
     "statement": os.environ.get("RAYZAN_LIMIT_STATEMENTS", "10/m"),
     "poll": os.environ.get("RAYZAN_LIMIT_POLLS", "30/m"),
     "flag": os.environ.get("RAYZAN_LIMIT_FLAGS", "30/h"),
+    "account_erase": "5/h",  # password attempts at deleting one's account (consult.accounts.privacy)
 }
 COMMENT_EDIT_WINDOW_MINUTES = 30
 # What clients may send over the live socket: type -> a function(*, actor, page_id, message)
@@ -348,6 +360,9 @@ RAYZAN_REPEAT_SIMILARITY = float(os.environ.get("RAYZAN_REPEAT_SIMILARITY", "0.8
 RAYZAN_REPORTS_WORKER = os.environ.get("RAYZAN_REPORTS_WORKER", "thread")
 RAYZAN_RESPONSE_DAYS = int(os.environ.get("RAYZAN_RESPONSE_DAYS", "60"))  # official response due after closing
 RAYZAN_APPEAL_DAYS = int(os.environ.get("RAYZAN_APPEAL_DAYS", "30"))  # how long an author may appeal a decision
+# Days that data kept only for abuse handling and account set-up is kept (unconfirmed sign-ups);
+# `manage.py purge_expired` removes it, with expired sessions. See README "Privacy".
+RAYZAN_RETENTION_DAYS = int(os.environ.get("RAYZAN_RETENTION_DAYS", "30"))
 RAYZAN_MAX_SUSPENSION_DAYS = int(os.environ.get("RAYZAN_MAX_SUSPENSION_DAYS", "365"))  # longer is a ban
 RAYZAN_DEMO_DATA = os.environ.get("RAYZAN_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "drafts"))
 RAYZAN_POLIS_DATA = os.environ.get("RAYZAN_POLIS_DATA", str(BASE_DIR.parent / "shared" / "data" / "polis"))
@@ -357,10 +372,44 @@ RAYZAN_DEMO_EXTRAS = ["reports.demo.add_polis_roundtable"]  # later modules' par
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms and fetch() send the token from the form field
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Content-Security-Policy (django-csp): no inline script or style anywhere on the public site;
+# the Wagtail admin and the Swagger UI get narrow, path-scoped relaxations in config/security.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # the live socket's ws(s):// origin is added per request
+        "frame-src": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"upgrade-insecure-requests": True} if not EMBEDDED and not DEBUG else {}),
+    },
+}
+# Two-factor sign-in (allauth.mfa): open to everyone; required for moderators, officials, editors
+# and admins in production. The embedded default relaxes it and says so on the admin's home page.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Rayzan"
+RAYZAN_REQUIRE_MFA_FOR_STAFF = env_bool("RAYZAN_REQUIRE_MFA_FOR_STAFF", not EMBEDDED and not DEBUG)
+# Uploads (Wagtail documents and images, editors only): checked by content and size in
+# config/uploads.py; documents are served by Django as attachments (PDF and plain text inline,
+# with `nosniff` and a sandboxing CSP), never as HTML.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/plain"]
+WAGTAILDOCS_BLOCK_EMBEDDED_CONTENT = True
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "config.uploads.CheckedDocumentForm"
+RAYZAN_MAX_DOCUMENT_BYTES = int(os.environ.get("RAYZAN_MAX_DOCUMENT_BYTES", str(20 * 1024 * 1024)))
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = int(os.environ.get("RAYZAN_MAX_IMAGE_BYTES", str(10 * 1024 * 1024)))
 if not EMBEDDED and not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -383,16 +432,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rayzan <no-reply@localhost>")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # Wagtail logs every publish and background task at INFO; that is noise for operators.
-        "wagtail": {"level": "WARNING"},
-        "django_tasks": {"level": "WARNING"},
-        "django.tasks": {"level": "WARNING"},
-    },
-}
+# Logs on stderr: JSON lines in production, text on the embedded default, each with its request's
+# id (config/logs.py). /metrics answers loopback, or a bearer token equal to RAYZAN_METRICS_TOKEN.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if EMBEDDED else "json")
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+RAYZAN_METRICS_TOKEN = os.environ.get("RAYZAN_METRICS_TOKEN", "")

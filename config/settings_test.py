@@ -25,3 +25,6 @@ for _database in DATABASES.values():  # noqa: F405
     _database.get("OPTIONS", {}).pop("pool", None)  # tests create and drop databases: no pool
 
 RAYZAN_REPORTS_WORKER = "off"  # tests run the worker's rounds themselves
+# Staff need two-factor sign-in in production settings (CI sets DATABASE_URL); the suite signs in
+# moderators and officials with force_login, so only tests/test_security.py turns it on.
+RAYZAN_REQUIRE_MFA_FOR_STAFF = False

@@ -57,7 +57,7 @@ class CommentSerializer(serializers.Serializer):
 
     def get_author(self, comment) -> dict:
         profile = getattr(comment.author, "profile", None)
-        return {"display_name": profile.display_name if profile else _("Participant")}
+        return {"display_name": profile.public_name if profile else _("Participant")}
 
     def _hidden(self, comment) -> bool:
         return comment.status == "withdrawn"
@@ -118,7 +118,8 @@ ERRORS = {code: OpenApiResponse(ErrorSerializer) for code in (400, 403, 404, 429
 
 
 def _consultation(page_id) -> ConsultationPage:
-    page = ConsultationPage.objects.live().public().filter(pk=page_id).first()
+    # An id past the column's range is "not found", not a database overflow (a 500 on SQLite).
+    page = ConsultationPage.objects.live().public().filter(pk=page_id).first() if 0 < page_id <= MAX_ID else None
     if page is None:
         raise exceptions.NotFound(_("There is no published consultation with this id."))
     return page

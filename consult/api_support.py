@@ -23,7 +23,8 @@ class ErrorSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="For people, in the request's language.")
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="Per-parameter or per-field messages; empty when the error is not about one.")
+        help_text="Per-parameter or per-field messages; empty when the error is not about one. Messages about "
+                  "an item of a list or a part of an object are listed under the field itself.")
 
 
 def only_public_api(endpoints, **kwargs):
@@ -40,12 +41,18 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
 
-def _flatten(detail):
-    if isinstance(detail, list):
-        return [str(item) for item in detail]
+def _messages(detail) -> list[str]:
     if isinstance(detail, dict):
-        return {key: _flatten(value) for key, value in detail.items()}
+        return [message for value in detail.values() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item)]
     return [str(detail)]
+
+
+def _flatten(fields: dict) -> dict[str, list[str]]:
+    """Per-field messages as the contract (and the schema) has them: {"field": ["message", ...]}.
+    Errors inside a list item or a nested object are listed under their top-level field, once."""
+    return {str(key): list(dict.fromkeys(_messages(value))) for key, value in fields.items()}
 
 
 class TooManyRequests(exceptions.Throttled):

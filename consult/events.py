@@ -20,10 +20,14 @@ import weakref
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
+from prometheus_client import Counter
 
 from consult.models import LiveEvent, LiveStream
 
 logger = logging.getLogger(__name__)
+# Served at /metrics (config.metrics): each message is counted where it is serialised, so a
+# broadcast counts once per process that sends it, a hello or a replayed event once per socket.
+EVENTS_SENT = Counter("rayzan_live_events_sent", "Live event messages sent, by type.", ["type"])
 
 PUBLIC = "public"
 MODERATORS = "moderators"
@@ -43,6 +47,7 @@ def user_audience(user_id: int) -> str:
 
 
 def frame(event_type: str, data: dict, seq: int | None = None) -> str:
+    EVENTS_SENT.labels(event_type).inc()
     message = {"type": event_type, "seq": seq, "data": data} if seq is not None else {"type": event_type,
                                                                                          "data": data}
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

@@ -20,11 +20,15 @@ import uuid
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from prometheus_client import Counter, Gauge
 
 from consult.events import PUBLIC, frame, group_name
 from consult.models import Comment, CommentStatus, Statement, StatementStatus
 
 logger = logging.getLogger(__name__)
+# Served at /metrics (config.metrics); "livesum": the open sockets of the running workers, summed.
+SOCKETS_OPEN = Gauge("rayzan_live_sockets_open", "Live WebSocket connections open now.", multiprocess_mode="livesum")
+SOCKETS_OPENED = Counter("rayzan_live_sockets_opened", "Live WebSocket connections opened.")
 
 TALLY_INTERVAL = 0.5       # seconds between two tally updates for a page: 2 a second per target (contract: ≤ 4)
 PRESENCE_INTERVAL = 1.0    # how often presence is summed and, when it changed, announced
@@ -88,13 +92,16 @@ class Hub:
                 room = self.rooms[page_id] = Room(page_id)
                 await self.layer.group_add(group_name(page_id), self.channel)
             room.sockets.add(socket)
+            SOCKETS_OPEN.inc()
+            SOCKETS_OPENED.inc()
 
     async def leave(self, socket, page_id: int) -> None:
         async with self._lock:
             room = self.rooms.get(page_id)
-            if room is None:
+            if room is None or socket not in room.sockets:
                 return
-            room.sockets.discard(socket)
+            room.sockets.remove(socket)
+            SOCKETS_OPEN.dec()
             if not room.sockets:
                 del self.rooms[page_id]
                 if room.tally_task:

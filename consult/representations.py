@@ -20,7 +20,7 @@ def comment_data(comment, *, permalink_prefix: str) -> dict:
     return {
         "id": comment.pk, "page": comment.page_id, "section": comment.section_id, "parent": comment.parent_id,
         "depth": comment.depth,
-        "author": {"display_name": profile.display_name if profile else _("Participant")},
+        "author": {"display_name": profile.public_name if profile else _("Participant")},
         "is_official": comment.is_official, "stance": comment.stance, "status": comment.status,
         "body": "" if hidden else comment.body, "body_html": "" if hidden else comment.body_html,
         "created_at": _DATETIME.to_representation(comment.created_at),

@@ -72,3 +72,28 @@ def sanitise_html(html: str) -> str:
 def render_markdown(source: str) -> str:
     """Stored Markdown source to safe HTML."""
     return sanitise_html(_markdown.render(source or "")).strip()
+
+
+# Editors' rich text, in Wagtail's stored form: the tags of the Draftail features in use
+# (cms.blocks.RICH_TEXT_FEATURES, consult.blocks.SECTION_TEXT_FEATURES and a few more), internal
+# links as <a linktype="page|document" id="N">, and the block keys Wagtail's comments anchor to.
+# No images or embeds: a feature that needs them must add its tags here first.
+RICH_TEXT_TAGS = frozenset({"p", "br", "h2", "h3", "h4", "b", "i", "strong", "em", "ul", "ol", "li", "a",
+                            "blockquote", "hr", "sub", "sup", "code"})
+RICH_TEXT_ATTRIBUTES = {"a": {"href", "linktype", "id"}, "*": {"data-block-key"}}
+RICH_TEXT_URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+
+def _rich_text_attribute(tag: str, attribute: str, value: str) -> str | None:
+    # A link's id is the linked page's or document's number, never a name scripts could trip on.
+    if tag == "a" and attribute == "id" and not value.isdigit():
+        return None
+    return value
+
+
+def sanitise_rich_text(html: str) -> str:
+    """Editors' rich text (Wagtail's stored HTML) through the same sanitiser as citizens' text."""
+    return nh3.clean(html or "", tags=set(RICH_TEXT_TAGS),
+                     attributes={k: set(v) for k, v in RICH_TEXT_ATTRIBUTES.items()},
+                     url_schemes=set(RICH_TEXT_URL_SCHEMES), link_rel=None, strip_comments=True,
+                     attribute_filter=_rich_text_attribute)

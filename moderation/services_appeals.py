@@ -3,6 +3,7 @@ moderator other than the one who decided it rules on the appeal. Reinstating pub
 contribution again (a redaction is undone); upholding keeps the decision, and is final."""
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -65,8 +66,11 @@ def case_appeal(*, actor, case: Case, note) -> Appeal:
             appeal = Appeal.objects.create(case=case, appellant=actor, note=note)
     except IntegrityError:
         raise ValidationError({"note": [_("You have already appealed this decision.")]}) from None
-    audit.append(action="appeal.filed", actor=actor, item=item, page_id=case.page_id, note=note,
-                 after={"case": case.pk, "appeal": appeal.pk})
+    # The appeal's words are the author's and may be personal: the append-only log keeps only
+    # their digest (the text itself lives in the Appeal row, which erasure can reach).
+    audit.append(action="appeal.filed", actor=actor, item=item, page_id=case.page_id,
+                 after={"case": case.pk, "appeal": appeal.pk,
+                        "note_sha256": hashlib.sha256(note.encode()).hexdigest()})
     live.queue_changed(case, "appealed")
     return appeal
 

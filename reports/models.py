@@ -44,3 +44,32 @@ class ExternalParticipant(models.Model):
 
     def __str__(self):
         return f"{self.source}:{self.external_id}"
+
+
+class ConsultationArchive(models.Model):
+    """The frozen record of a closed consultation (reports.archive): record.json, its readable
+    record.html and manifest.json listing both with their SHA-256. `digest` is the SHA-256 of
+    manifest.json, published on the consultation page so anyone can check a copy.
+
+    The three files are kept byte for byte (a digest is over bytes, not over parsed JSON). The
+    digest covers content only, so archiving unchanged content finds the same row again and moves
+    `confirmed_at`; changed content (a response published later, a late moderation decision) adds
+    a row and keeps the earlier ones. The current record is the one confirmed last."""
+
+    page = models.ForeignKey("consult.ConsultationPage", on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of manifest.json (hex).")
+    created_at = models.DateTimeField(default=timezone.now, help_text="When this content was first archived.")
+    confirmed_at = models.DateTimeField(default=timezone.now,
+                                        help_text="When archiving last found the consultation's record unchanged.")
+    manifest = models.TextField(help_text="manifest.json, exactly as hashed.")
+    record = models.TextField(help_text="record.json (canonical JSON).")
+    html = models.TextField(help_text="record.html (self-contained).")
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes of the three files together.")
+
+    class Meta:
+        ordering = ["-confirmed_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["page", "digest"], name="one_archive_per_page_digest")]
+        indexes = [models.Index(fields=["page", "-confirmed_at"], name="archive_page_confirmed")]
+
+    def __str__(self):
+        return f"record of page {self.page_id}: {self.digest[:12]}…"

@@ -21,9 +21,9 @@ from django.db import close_old_connections
 from django.db.models import Max
 from django.utils import timezone
 
-from consult.models import Comment
+from consult.models import Comment, ConsultationPage
 from consult.services.notifications import send_pending_emails
-from reports import analysis
+from reports import analysis, archive
 from reports.models import AnalysisKind, PageAnalysis
 from voting.models import CommentVote, StatementVote
 
@@ -34,12 +34,16 @@ FIGURES_INTERVAL = datetime.timedelta(seconds=10)
 INTERVALS = {AnalysisKind.OPINION_GROUPS: analysis.MIN_INTERVAL, AnalysisKind.CAMPAIGNS: CAMPAIGN_INTERVAL,
              AnalysisKind.FIGURES: FIGURES_INTERVAL}
 LOCK_SECONDS = 600
+ARCHIVE_EVERY_ROUNDS = 60  # about once a minute: consultations close rarely
+ARCHIVE_RETRY = datetime.timedelta(hours=1)  # after a failure, before trying that page again
 
 
 class Worker:
     def __init__(self):
         self.seen_until = None  # the newest input time looked at so far
         self.dirty: dict[tuple[str, int], datetime.datetime] = {}  # (kind, page) -> newest input
+        self.rounds = 0
+        self.archive_failed: dict[int, datetime.datetime] = {}  # page -> when archiving it last failed
 
     def _changed_since(self, since) -> dict[tuple[str, int], datetime.datetime]:
         changed: dict = {}
@@ -99,6 +103,7 @@ class Worker:
             if self._compute(kind, page_id):
                 done.append((kind, page_id))
                 self.dirty.pop((kind, page_id), None)
+        self.archive_closed()
         return done
 
     def _compute(self, kind: str, page_id: int) -> bool:
@@ -114,6 +119,32 @@ class Worker:
             return True
         finally:
             cache.delete(lock)
+
+    # --- consultation records (reports.archive) -----------------------------------------------------
+
+    def archive_closed(self) -> list[int]:
+        """Every ARCHIVE_EVERY_ROUNDS rounds (the first included): archive the consultations that
+        have closed and have no record yet, or one older than their closing or their latest
+        published response. Returns the pages archived."""
+        self.rounds += 1
+        if (self.rounds - 1) % ARCHIVE_EVERY_ROUNDS:
+            return []
+        archived, now = [], timezone.now()
+        for page_id in archive.due_page_ids(now):
+            failed = self.archive_failed.get(page_id)
+            if (failed and now - failed < ARCHIVE_RETRY) or not cache.add(f"reports:lock:archive:{page_id}", 1,
+                                                                           LOCK_SECONDS):
+                continue
+            try:
+                archive.archive_consultation(actor=None, page=ConsultationPage.objects.get(pk=page_id))
+                archived.append(page_id)
+                self.archive_failed.pop(page_id, None)
+            except Exception:  # one page's trouble must not stop the others
+                logger.exception("reports: archiving page %s failed", page_id)
+                self.archive_failed[page_id] = now
+            finally:
+                cache.delete(f"reports:lock:archive:{page_id}")
+        return archived
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
         stop = stop or threading.Event()

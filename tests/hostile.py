@@ -25,6 +25,55 @@ def payloads() -> list[str]:
     return lines
 
 
+# Tricks specific to this site's Markdown subset and to right-to-left text, which the corpora lack.
+EXTRA = [
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[x](java&#x09;script:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[x](vbscript:msgbox(1))",
+    "![x](javascript:alert(1))",
+    '<https://example.org/"onmouseover="alert(1)>',
+    "**<img src=x onerror=alert(1)>**",
+    "> <iframe src=javascript:alert(1)></iframe>",
+    "`</code><script>alert(1)</script>`",
+    "[a](https://example.org \"title\" onmouseover=alert(1))",
+    "\u202e<script>alert(1)</script>\u202d نظر شهروند",
+    "نظر <svg/onload=alert(1)> شهروند",
+    "{{ request.user.password }} {% debug %}",
+]
+
+
+def sample(limit: int | None = None) -> list[str]:
+    """An evenly spread, deterministic selection of the corpora plus EXTRA, for paths where each
+    write and each rendered page costs milliseconds (the sanitiser itself gets every line).
+    RAYZAN_HOSTILE_SAMPLE sets the size; `all` sends every line."""
+    import os
+
+    lines = payloads()
+    wanted = os.environ.get("RAYZAN_HOSTILE_SAMPLE", str(limit or 150))
+    if wanted != "all" and int(wanted) < len(lines):
+        step = len(lines) / int(wanted)
+        lines = [lines[int(i * step)] for i in range(int(wanted))]
+    return lines + EXTRA
+
+
+def problems_in_json(data, path: str = "") -> list[str]:
+    """API bodies: every `*_html` string passes the allow-list (other strings are text, which a
+    client must escape, and are compared with what was stored by the caller)."""
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and key.endswith("_html"):
+                found += [f"{path}.{key}: {problem}" for problem in problems_in_fragment(value)]
+            else:
+                found += problems_in_json(value, f"{path}.{key}")
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += problems_in_json(value, f"{path}[{index}]")
+    return found
+
+
 def problems_in_fragment(html: str) -> list[str]:
     """Everything in a fragment of user text that is not on the allow-list."""
     found = []

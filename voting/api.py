@@ -78,8 +78,10 @@ class CommentVoteView(_VotingView):
 
 
 class StatementListView(_VotingView):
-    @extend_schema(summary="A page's published statements", parameters=[PAGE_ID],
-                   responses={200: s.StatementSerializer(many=True), **READ_ERRORS}, tags=["statements"])
+    @extend_schema(summary="A page's published statements", parameters=[
+        PAGE_ID, OpenApiParameter("page", OpenApiTypes.INT, description="Page number."),
+        OpenApiParameter("page_size", OpenApiTypes.INT, description="Statements a page, up to 100 (default 20).")],
+        responses={200: s.StatementPageSerializer, **READ_ERRORS}, tags=["statements"])
     def get(self, request, page_id: int):
         page = _found(selectors.participation_page(page_id))
         paginator = Pagination()

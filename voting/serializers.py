@@ -82,6 +82,15 @@ class PollChoiceField(serializers.Field):
         return value
 
 
+class StatementPageSerializer(serializers.Serializer):
+    """A page of statements, as the API's paginator answers (for the schema)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = StatementSerializer(many=True)
+
+
 class PollAnswerSerializer(serializers.Serializer):
     choices = serializers.ListField(child=PollChoiceField(), required=False, max_length=100,
                                     help_text=_("For single (exactly one) and multiple choice polls."))

@@ -50,6 +50,20 @@ class EmailNotVerified(exceptions.APIException):
                        "then try again.")
 
 
+class TwoFactorRequired(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "two_factor_required"
+    default_detail = _("This account uses two-factor authentication: send the 6-digit code from your "
+                       "authenticator app as `code` with your password.")
+
+
+class TwoFactorNotSetUp(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "mfa_required"
+    default_detail = _("Moderators, officials, editors and administrators must set up two-factor "
+                       "authentication before they get an API token. Sign in on the website to set it up.")
+
+
 class ProfileRequired(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "profile_required"
@@ -83,6 +97,9 @@ class TokenRateThrottle(SimpleRateThrottle):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=254, help_text="Your e-mail address (or username).")
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    code = serializers.CharField(required=False, allow_blank=True, max_length=12,
+                                 help_text="The code from your authenticator app, when two-factor authentication "
+                                           "is on for the account (required then).")
 
 
 class TokenSerializer(serializers.Serializer):
@@ -166,7 +183,9 @@ class TokenView(APIView):
         operation_id="auth_token_create", tags=["accounts"], request=TokenRequestSerializer,
         responses={200: TokenSerializer,
                    400: _error("`invalid_credentials` (the same for an unknown account and a wrong password), "
-                               "`email_not_verified`, or `invalid` with per-field messages."),
+                               "`email_not_verified`, `two_factor_required` (send `code`), or `invalid` with "
+                               "per-field messages."),
+                   403: _error("`mfa_required`: staff must set up two-factor authentication first."),
                    429: _error("Too many attempts from this IP address; see the Retry-After header.")},
         summary="Get an API token", auth=[],
         description="Trade a username or e-mail address and a password for a token. The same token is "
@@ -180,8 +199,30 @@ class TokenView(APIView):
             raise InvalidCredentials()
         if not has_verified_email(user):
             raise EmailNotVerified()
+        _check_second_factor(user, serializer.validated_data.get("code", ""))
         token, _created = Token.objects.get_or_create(user=user)
         return Response(TokenSerializer({"token": token.key}).data)
+
+
+STAFF_ROLES = ("moderator", "official", "editor", "admin")
+
+
+def _check_second_factor(user, code: str) -> None:
+    """A token must not be a way round two-factor sign-in: with an authenticator, the code is
+    required; staff without one get no token where the site requires it of them."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is not None:
+        if not code:
+            raise TwoFactorRequired()
+        if not TOTP(authenticator).validate_code(code.strip()):
+            raise InvalidCredentials()
+        return
+    staff = user.is_staff or user.is_superuser or bool(role_names(user) & set(STAFF_ROLES))
+    if staff and getattr(settings, "RAYZAN_REQUIRE_MFA_FOR_STAFF", False):
+        raise TwoFactorNotSetUp()
 
 
 ME_ERRORS = {

@@ -5,6 +5,8 @@ profile page and the welcome page. They validate with the same rules as the serv
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
@@ -76,7 +78,9 @@ class ConsentFormMixin(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consent"].help_text = _("Version %(version)s.") % {"version": settings.RAYZAN_CONSENT_VERSION}
+        version = _("Version %(version)s.") % {"version": settings.RAYZAN_CONSENT_VERSION}
+        self.fields["consent"].help_text = format_html('{} <a href="{}">{}</a>', version, reverse("privacy"),
+                                                       _("Read the privacy notice"))
 
 
 class ParticipantSignupForm(ConsentFormMixin, ProfileFieldsForm):

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consult.screening import hold_messages
@@ -41,6 +42,10 @@ class Profile(models.Model):
                                                                        ("ban", _("Banned"))])
     restricted_until = models.DateTimeField(null=True, blank=True)
     restriction_messages = models.JSONField(default=dict, blank=True)
+    # Set when the person erased their account (consult.accounts.privacy): display_name then
+    # holds a random key that only keeps the unique constraints happy, and pages show
+    # "Former participant" instead (public_name).
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("participant profile")
@@ -59,6 +64,11 @@ class Profile(models.Model):
         if kwargs.get("update_fields") is not None and "display_name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "display_name_key"}
         super().save(*args, **kwargs)
+
+    @property
+    def public_name(self) -> str:
+        """The name shown beside their contributions, in the active language once erased."""
+        return gettext("Former participant") if self.erased_at else self.display_name
 
     def restriction_active(self, now=None) -> bool:
         if self.restriction == "ban":

@@ -85,8 +85,8 @@ def _send(notification_id: int) -> None:
 def notifications_mark_read(*, actor, ids: list[int] | None = None) -> int:
     """Mark some (or all) of one's own notifications read; returns how many changed."""
     unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
-    if ids is not None:
-        unread = unread.filter(pk__in=ids)
+    if ids is not None:  # an id past the column's range matches nothing (and would overflow SQLite)
+        unread = unread.filter(pk__in=[pk for pk in ids if 0 < pk < 2**63])
     changed = unread.update(read_at=timezone.now())
     cache.delete(unread_key(actor.pk))
     return changed

@@ -2,6 +2,7 @@
 write path, and per-consultation moderators."""
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
@@ -233,3 +234,16 @@ def test_editors_assign_moderators_in_the_wagtail_admin(en, people):
     assert done.status_code == 302
     assert ModeratorAssignment.objects.get().user == people["citizen"]
     assert client_for(people["citizen"]).get("/en/moderation/").status_code == 200
+
+
+def test_the_audit_log_keeps_an_appeals_digest_not_its_words(en, people):
+    import hashlib
+
+    page = factories.consultation(en)
+    _comment, case = decided_case(page, people)
+    words = "My neighbour Reza Karimi at 12 Laleh street can confirm"
+    assert post_json(client_for(people["author"]), f"/api/v1/moderation/cases/{case.pk}/appeal/",
+                     {"note": words}).status_code == 201
+    entry = AuditEntry.objects.get(action="appeal.filed")
+    assert "Reza" not in json.dumps(entry.content(), ensure_ascii=False)
+    assert entry.after["note_sha256"] == hashlib.sha256(words.encode()).hexdigest()

@@ -106,7 +106,7 @@
         if (typeof data[key] !== "number") continue;
         counts[j].textContent = numbers.format(data[key]);
         var bar = counts[j].parentNode.querySelector(".tally__bar");
-        if (bar) bar.style.inlineSize = (total ? Math.round(100 * data[key] / total) : 0) + "%";
+        if (bar) bar.value = total ? Math.round(100 * data[key] / total) : 0;  // a <meter> of 0..100
       }
     }
   }

@@ -1,5 +1,8 @@
 """Run the reports worker: recompute opinion groups and campaigns as votes and comments arrive."""
 
+import signal
+import threading
+
 from django.core.management.base import BaseCommand
 
 from reports.worker import Worker
@@ -18,7 +21,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"{kind}: page {page_id}")
             return
         self.stdout.write("Reports worker running (Ctrl-C stops).")
+        stop = threading.Event()
+        # SIGTERM (systemd, docker) stops it like Ctrl-C: the round in progress finishes and
+        # releases its page lock, instead of leaving the lock to expire.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            worker.run_forever()
+            worker.run_forever(stop)
         except KeyboardInterrupt:
-            self.stdout.write("Stopped.")
+            pass
+        self.stdout.write("Stopped.")

@@ -28,7 +28,7 @@
     ["agree", "disagree", "pass"].forEach(function (k) {
       setCount(item, k, data[k]);
       var bar = item && item.querySelector(".tally__bar--" + k);
-      if (bar) { bar.style.inlineSize = (total ? Math.round(100 * data[k] / total) : 0) + "%"; }
+      if (bar) { bar.value = total ? Math.round(100 * data[k] / total) : 0; }  // a <meter> of 0..100
     });
   }
   document.addEventListener("submit", function (event) {
