@@ -28,3 +28,8 @@ RAYZAN_REPORTS_WORKER = "off"  # tests run the worker's rounds themselves
 # Staff need two-factor sign-in in production settings (CI sets DATABASE_URL); the suite signs in
 # moderators and officials with force_login, so only tests/test_security.py turns it on.
 RAYZAN_REQUIRE_MFA_FOR_STAFF = False
+# The browser tests serve plain http on localhost: production's upgrade-insecure-requests would send
+# the redirect after a fetch-posted form to https, where nothing listens.
+CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY, "DIRECTIVES": {  # noqa: F405
+    key: value for key, value in CONTENT_SECURITY_POLICY["DIRECTIVES"].items()  # noqa: F405
+    if key != "upgrade-insecure-requests"}}

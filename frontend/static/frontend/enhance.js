@@ -29,8 +29,9 @@
     form.setAttribute("aria-busy", "true");
     fetch(form.action, {method: "POST", body: data, credentials: "same-origin"})
       .then(function (response) {
-        // The server has acted on the POST: never send it again. Show what it answered, in
-        // place when this page has the same regions, otherwise by going to the answer page.
+        // The server has acted on the POST: never send it again, whatever goes wrong from here.
+        // Show what it answered, in place when this page has the same regions, otherwise by
+        // going to the answer page.
         return response.text().then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
           var inPlace = (response.ok || response.status === 400) &&
@@ -42,9 +43,8 @@
           } else {
             announce();
           }
-        });
-      })
-      .catch(function () { form.removeAttribute("data-enhance"); form.submit(); })  // not sent: plain submit
+        }).catch(function () { location.assign(response.url); });
+      }, function () { form.removeAttribute("data-enhance"); form.submit(); })  // never sent: plain submit
       .finally(function () { form.removeAttribute("aria-busy"); });
   });
 })();
