@@ -9,6 +9,18 @@ def site_tree(db):
     return ensure_site_tree()
 
 
+@pytest.fixture
+def en(site_tree):
+    """The English consultation index (parent of test consultations)."""
+    return site_tree.indexes["en"]
+
+
+@pytest.fixture
+def fa(site_tree):
+    """The Persian consultation index."""
+    return site_tree.indexes["fa"]
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
     for the rest of the session, and asyncio tests after it could not start their own."""

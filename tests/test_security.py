@@ -55,11 +55,6 @@ def totp_code(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
-@pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
 @pytest.fixture(autouse=True)
 def fresh_limits():
     cache.clear()  # sign-in limits and used TOTP codes live in the cache

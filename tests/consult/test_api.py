@@ -95,16 +95,6 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def fa(site_tree):
-    return site_tree.indexes["fa"]
-
-
-@pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
 def assert_error(response, status, code):
     assert response.status_code == status, response.content
     body = response.json()

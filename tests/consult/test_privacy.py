@@ -45,11 +45,6 @@ def fresh_limits():
     cache.clear()
 
 
-@pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
 def client_for(user=None, language="en"):
     client = Client(HTTP_ACCEPT_LANGUAGE=language, REMOTE_ADDR=IP, HTTP_USER_AGENT=USER_AGENT,
                     HTTP_X_FORWARDED_FOR=IP)

@@ -10,16 +10,6 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
-@pytest.fixture
-def fa(site_tree):
-    return site_tree.indexes["fa"]
-
-
-@pytest.fixture
 def people(db):
     """One person per role, an author and a second moderator (to decide appeals)."""
     from tests import factories

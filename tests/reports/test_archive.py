@@ -42,21 +42,6 @@ PERSIAN_TEXT = "حمل‌ونقل عمومی باید رایگان باشد"
 _builds = itertools.count(1)
 
 
-@pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
-@pytest.fixture
-def fa(site_tree):
-    return site_tree.indexes["fa"]
-
-
-@pytest.fixture
-def official(db):
-    return factories.participant("Official", roles=["official"])
-
-
 def close(page, *, amend=None):
     """Close the consultation through a published revision (amending the first section's text)."""
     now = timezone.now()

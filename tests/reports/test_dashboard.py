@@ -3,36 +3,14 @@ out, and said so), only officials, editors and admins see it, and its queries do
 with the consultation."""
 
 import pytest
-from django.test import Client
 
 from cms.models import Region
 from consult.models import CommentStatus, Profile, Statement
 from tests import factories
+from tests.web import client_for
 from voting.models import CommentVote, PollResponse, StatementVote
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
-@pytest.fixture
-def fa(site_tree):
-    return site_tree.indexes["fa"]
-
-
-@pytest.fixture
-def official(db):
-    return factories.participant("Official", roles=["official"])
 
 
 def build(en, people=6):

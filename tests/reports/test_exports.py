@@ -13,12 +13,13 @@ from collections import Counter
 import pytest
 from asgiref.sync import async_to_sync
 from django.http import StreamingHttpResponse
-from django.test import AsyncRequestFactory, Client
+from django.test import AsyncRequestFactory
 
 from consult.models import Comment, CommentStatus, Statement, StatementStatus
 from reports import exports, views_exports
 from reports.models import PageAnalysis
 from tests import factories
+from tests.web import client_for
 from voting import services as voting_services
 from voting.models import CommentVote, PollResponse, StatementVote
 
@@ -39,28 +40,6 @@ PERSIAN = "حمل‌ونقل عمومی باید رایگان باشد"
 FORMULA = "=HYPERLINK(\"http://evil.example\",\"click\")"
 SECRET_OTHER = "Call me on 0912 555 0101"
 FIRST_ID = 7_310_000  # user ids that cannot be mistaken for another number in the files
-
-
-def client_for(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
-@pytest.fixture
-def fa(site_tree):
-    return site_tree.indexes["fa"]
-
-
-@pytest.fixture
-def official(db):
-    return factories.participant("Official", roles=["official"])
 
 
 _ids = iter(range(FIRST_ID, FIRST_ID + 100_000))

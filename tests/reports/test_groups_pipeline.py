@@ -8,7 +8,6 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from consult import events
@@ -16,26 +15,10 @@ from consult.models import Statement
 from reports.models import AnalysisKind, PageAnalysis
 from reports.worker import Worker
 from tests import factories
+from tests.web import client_for
 from voting.models import CommentVote, StatementVote
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
-@pytest.fixture
-def official(db):
-    return factories.participant("Official", roles=["official"])
-
-
-def client_for(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def two_camps(page, people=24, statements=10):

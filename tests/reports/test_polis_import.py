@@ -18,7 +18,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
-from django.test import Client
 from sklearn.metrics import adjusted_rand_score
 
 from consult.models import Profile, RoundtablePage, RoundtableState, Statement, StatementStatus
@@ -28,6 +27,7 @@ from reports.analysis import compute_groups
 from reports.models import ExternalParticipant
 from reports.polis_import import ATTRIBUTION, PolisImportError, polis_import, shorten, unpack_export_zip
 from tests import factories
+from tests.web import client_for
 from voting.models import StatementVote
 
 pytestmark = pytest.mark.django_db
@@ -54,23 +54,6 @@ def polis_dir(name: str) -> Path:
     if not directory.is_dir():
         pytest.skip(f"Pol.is open data not found at {directory}")
     return directory
-
-
-def client_for(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
-@pytest.fixture
-def fa(site_tree):
-    return site_tree.indexes["fa"]
 
 
 @pytest.fixture

@@ -6,33 +6,16 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from consult.models import ConsultationPage, LiveEvent, Notification, Profile
 from consult.services.notifications import send_pending_emails
 from reports.models import PageAnalysis
 from tests import factories
+from tests.web import client_for
 from voting.models import StatementVote
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
-@pytest.fixture
-def official(db):
-    return factories.participant("Official", roles=["official"])
-
-
-def client_for(user, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def setup_consultation(en):

@@ -67,10 +67,5 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def en(site_tree):
-    return site_tree.indexes["en"]
-
-
-@pytest.fixture
 def people(db):
     return {role: make_user("citizen" if role == "other" else role) for role in ROLES}
