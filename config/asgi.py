@@ -14,6 +14,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from config.security import StaffTwoFactorSocketMiddleware  # noqa: E402
 
 if settings.RAYZAN_REPORTS_WORKER == "thread":  # opinion groups and campaigns, off the request path
     from reports.worker import start_in_thread
@@ -23,6 +24,7 @@ if settings.RAYZAN_REPORTS_WORKER == "thread":  # opinion groups and campaigns, 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(StaffTwoFactorSocketMiddleware(URLRouter(websocket_urlpatterns)))),
     }
 )

@@ -7,9 +7,12 @@ on any public page. Only the paths below get more, and each says why.
 
 from urllib.parse import urlencode
 
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
@@ -137,6 +140,19 @@ class StaffTwoFactorMiddleware:
     @staticmethod
     def _is_open(path: str) -> bool:
         return path.startswith(OPEN_PREFIXES) or path.startswith(account_prefixes())
+
+
+class StaffTwoFactorSocketMiddleware(BaseMiddleware):
+    """The same rule for WebSockets (inside channels' AuthMiddlewareStack, so the user is known):
+    a staff account without an authenticator app is treated as anonymous, so it may listen to
+    public streams like anyone but neither write nor hear moderators' or its own streams."""
+
+    async def __call__(self, scope, receive, send):
+        user = scope.get("user")
+        if (settings.RAYZAN_REQUIRE_MFA_FOR_STAFF and user is not None and user.is_authenticated
+                and await database_sync_to_async(needs_two_factor_setup)(user)):
+            scope = dict(scope, user=AnonymousUser())
+        return await super().__call__(scope, receive, send)
 
 
 def _api_user(request):

@@ -14,7 +14,8 @@ call the same services as the API, so permissions, validation and rate limits ar
 each is answered with an `ack`. Bad frames get an error ack, never an exception. Limits per
 socket: 10 messages a second (burst 20), 64 KB a frame, and a socket that keeps breaking them
 is closed with 4429; 5 sockets per signed-in person (close 4409); a socket whose outbox fills
-because it stopped reading is closed with 4008 and resumes by `seq`.
+because it stopped reading is closed with 4008 and resumes by `seq`. When the person's sign-in
+ends (consult.sockets.sign_in_ended) the socket is closed with 4401, and the client reconnects.
 """
 
 import asyncio
@@ -200,6 +201,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.outbox.append((seq, text))
         self._wake()
+
+    def end_sign_in(self) -> None:
+        """The person signed out elsewhere (consult.sockets): close; the client reconnects and
+        authenticates again, as whoever its cookie now says."""
+        if not self.closing:
+            self.closing = True
+            self.outbox.clear()
+            self.closer = asyncio.ensure_future(self.close(code=sockets.CLOSE_SIGN_IN_ENDED))
 
     def _wake(self) -> None:
         if self.ready and not self.closing and self.outbox and (self.writer is None or self.writer.done()):

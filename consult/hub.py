@@ -24,6 +24,7 @@ from prometheus_client import Counter, Gauge
 
 from consult.events import PUBLIC, frame, group_name
 from consult.models import Comment, CommentStatus, Statement, StatementStatus
+from consult.sockets import ACCOUNTS_GROUP, SIGN_IN_ENDED
 
 logger = logging.getLogger(__name__)
 # Served at /metrics (config.metrics); "livesum": the open sockets of the running workers, summed.
@@ -117,6 +118,7 @@ class Hub:
 
     async def _start(self) -> None:
         self.channel = await self.layer.new_channel(prefix="live-hub.")
+        await self.layer.group_add(ACCOUNTS_GROUP, self.channel)
         self._tasks = [asyncio.create_task(self._read(), name="live-hub-read"),
                        asyncio.create_task(self._tick(), name="live-hub-presence")]
 
@@ -136,10 +138,13 @@ class Hub:
                 logger.exception("live hub: could not dispatch %r", message.get("type"))
 
     def dispatch(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == SIGN_IN_ENDED:
+            self._end_sign_in(message["user"])
+            return
         room = self.rooms.get(message.get("page"))
         if room is None:
             return
-        kind = message.get("type")
         if kind == "live.frame":
             audience, seq, text = message["audience"], message.get("seq"), message["text"]
             for socket in tuple(room.sockets):
@@ -151,6 +156,13 @@ class Hub:
                 room.tally_task = asyncio.create_task(self._flush_tallies(room))
         elif kind == "live.presence" and message.get("worker") != self.worker:
             room.remote_presence[message["worker"]] = (int(message["count"]), time.monotonic())
+
+    def _end_sign_in(self, user_id: int) -> None:
+        """Close the person's sockets here (sign-outs are rare next to frames: a scan is fine)."""
+        for room in self.rooms.values():
+            for socket in tuple(room.sockets):
+                if socket.user_id == user_id:
+                    socket.end_sign_in()
 
     async def _flush_tallies(self, room: Room) -> None:
         """Send the dirty targets' current counts, then wait, while votes keep arriving."""

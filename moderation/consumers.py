@@ -1,12 +1,14 @@
 """/ws/moderation/: moderators' queue pages hear about new, claimed and decided cases, so the
 queue updates without a reload. Only moderators may listen; an assigned moderator hears only
-about the pages they moderate."""
+about the pages they moderate. When the moderator's sign-in ends (consult.sockets), the socket is
+closed with 4401 and the page reconnects, authenticating again."""
 
 import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from consult.sockets import ACCOUNTS_GROUP, CLOSE_SIGN_IN_ENDED
 from moderation.live import QUEUE_GROUP
 from moderation.rules import moderated_page_ids
 
@@ -27,12 +29,19 @@ class QueueConsumer(AsyncWebsocketConsumer):
         if not allowed:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
+        self.user_id = self.scope["user"].pk
         await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
+        await self.channel_layer.group_add(ACCOUNTS_GROUP, self.channel_name)
         self.joined = True
 
     async def disconnect(self, code):
         if getattr(self, "joined", False):
             await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
+            await self.channel_layer.group_discard(ACCOUNTS_GROUP, self.channel_name)
+
+    async def account_ended(self, message):
+        if message["user"] == self.user_id:
+            await self.close(code=CLOSE_SIGN_IN_ENDED)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Listeners only: anything sent is ignored."""

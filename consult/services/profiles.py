@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Region
-from consult import readcache
+from consult import readcache, sockets
 from consult.accounts.validation import TAKEN_MESSAGE, clean_display_name
 from consult.models import Profile
 
@@ -119,3 +119,5 @@ def profile_set_restriction(*, user, kind: str, until=None, messages: dict | Non
                                              restriction_messages=(messages or {}) if kind else {})
     if hasattr(user, "profile"):
         user.profile.refresh_from_db(fields=["restriction", "restricted_until", "restriction_messages"])
+    # Open sockets hold the profile as it was at their handshake: make them reconnect.
+    sockets.sign_in_ended(user.pk)
