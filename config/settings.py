@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["consult.api_support.only_public_api"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "consult.api_support.document_retry_after"],
     # One name per choice set, so "status" and "state" fields of several resources share enums.
     "ENUM_NAME_OVERRIDES": {
         "ParticipationStatusEnum": "consult.models.ConsultationStatus",
@@ -325,6 +327,7 @@ RAYZAN_RATE_LIMITS = {
     "statement": os.environ.get("RAYZAN_LIMIT_STATEMENTS", "10/m"),
     "poll": os.environ.get("RAYZAN_LIMIT_POLLS", "30/m"),
     "flag": os.environ.get("RAYZAN_LIMIT_FLAGS", "30/h"),
+    "profile": os.environ.get("RAYZAN_LIMIT_PROFILE", "10/m"),  # display name, region, language
     "account_erase": "5/h",  # password attempts at deleting one's account (consult.accounts.privacy)
 }
 COMMENT_EDIT_WINDOW_MINUTES = 30
@@ -367,6 +370,14 @@ RAYZAN_MAX_SUSPENSION_DAYS = int(os.environ.get("RAYZAN_MAX_SUSPENSION_DAYS", "3
 RAYZAN_DEMO_DATA = os.environ.get("RAYZAN_DEMO_DATA", str(BASE_DIR.parent / "shared" / "data" / "drafts"))
 RAYZAN_POLIS_DATA = os.environ.get("RAYZAN_POLIS_DATA", str(BASE_DIR.parent / "shared" / "data" / "polis"))
 RAYZAN_DEMO_EXTRAS = ["reports.demo.add_polis_roundtable"]  # later modules' parts of `load_demo`
+# Each later module's share of a person's data (consult defines the interface, PrivacyPart, and
+# runs the download and erasure in consult/accounts/privacy.py): its sections of the download,
+# its erasure step and refusal, its relations to the user model. Order = order in the download.
+RAYZAN_PRIVACY_PARTS = [
+    "voting.privacy.VotingPrivacy",          # votes, poll answers: exported, kept
+    "moderation.privacy.ModerationPrivacy",  # flags, cases, appeals, sanctions; redacted originals deleted
+    "reports.privacy.ReportsPrivacy",        # ids from imported data: exported, deleted
+]
 
 # --- Security (production) --------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -35,6 +35,26 @@ def only_public_api(endpoints, **kwargs):
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
 
 
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 1},
+        "required": True,
+    },
+}
+
+
+def document_retry_after(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every documented 429 carries Retry-After (the rate
+    limits always send it), written once here rather than on each view."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            too_many = operation.get("responses", {}).get("429") if isinstance(operation, dict) else None
+            if too_many is not None:
+                too_many.setdefault("headers", {}).update(RETRY_AFTER_HEADER)
+    return result
+
+
 class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from consult.api_support import ErrorSerializer, Pagination
 from consult.selectors_statements import statements_published
+from consult.serializers import PagingQuerySerializer
 from consult.services.statements import statement_create
 from voting import selectors, services
 from voting import serializers as s
@@ -78,11 +79,11 @@ class CommentVoteView(_VotingView):
 
 
 class StatementListView(_VotingView):
-    @extend_schema(summary="A page's published statements", parameters=[
-        PAGE_ID, OpenApiParameter("page", OpenApiTypes.INT, description="Page number."),
-        OpenApiParameter("page_size", OpenApiTypes.INT, description="Statements a page, up to 100 (default 20).")],
-        responses={200: s.StatementPageSerializer, **READ_ERRORS}, tags=["statements"])
+    @extend_schema(summary="A page's published statements", parameters=[PAGE_ID, PagingQuerySerializer],
+                   responses={200: s.StatementPageSerializer, **READ_ERRORS, 400: _error("A bad page or page_size.")},
+                   tags=["statements"])
     def get(self, request, page_id: int):
+        PagingQuerySerializer(data=request.query_params).is_valid(raise_exception=True)  # a bad value is a 400
         page = _found(selectors.participation_page(page_id))
         paginator = Pagination()
         statements = paginator.paginate_queryset(statements_published(page.pk), request, view=self)

@@ -229,6 +229,7 @@ ME_ERRORS = {
     400: _error("A value is not valid; per-field messages are in `fields`."),
     403: _error("Not signed in (send a session cookie or an Authorization: Token header)."),
     409: _error("`profile_required`: this account has no profile yet; create it with PUT."),
+    429: _error("Too many profile changes in a short time; see the Retry-After header."),
 }
 
 

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from consult.accounts.forms import ProfileFieldsForm, WelcomeForm
+from consult.ratelimit import RateLimited
 from consult.selectors_notifications import inbox, unread_count
 from consult.services.notifications import notifications_mark_read
 from consult.services.profiles import profile_create, profile_update
-from consult.web import add_service_errors, safe_next
+from consult.web import add_service_errors, rate_limited, safe_next
 
 
 def welcome_url(next_url: str = "") -> str:
@@ -73,6 +74,8 @@ def profile(request):
                                    preferred_language=data["preferred_language"])
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except RateLimited as exc:
+            return rate_limited(request, exc, back_url=request.path)
         else:
             # The page (and the message) follow a newly chosen language at once.
             with translation.override(saved.preferred_language):
@@ -101,6 +104,8 @@ def welcome(request):
                                      preferred_language=data["preferred_language"], consent=data["consent"])
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except RateLimited as exc:
+            return rate_limited(request, exc, back_url=request.get_full_path())
         else:
             messages.success(request, _("Welcome, %(name)s. You can now take part.") % {"name": created.display_name})
             return _set_language_cookie(redirect(safe_next(request, fallback)), created.preferred_language)

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import Region
-from consult import readcache, sockets
+from consult import ratelimit, readcache, sockets
 from consult.accounts.validation import TAKEN_MESSAGE, clean_display_name
 from consult.models import Profile
 
@@ -61,6 +61,7 @@ def profile_create(*, actor, display_name: str, region: Region | None = None,
     """Give `actor` a participant profile, record which terms they agreed to and when, and
     make them a citizen. Refuses without consent and when they already have a profile."""
     _check_actor(actor)
+    ratelimit.check(user_id=actor.pk, action="profile")  # also bounds probing which names are taken
     if Profile.objects.filter(user=actor).exists():
         raise ValidationError(_("You already have a profile. Change it on your profile page."), code="profile_exists")
     errors: dict = {}
@@ -87,6 +88,7 @@ def profile_create(*, actor, display_name: str, region: Region | None = None,
 def profile_update(*, actor, display_name=UNSET, region=UNSET, preferred_language=UNSET) -> Profile:
     """Change the actor's own display name, region or preferred language (only those given)."""
     _check_actor(actor)
+    ratelimit.check(user_id=actor.pk, action="profile")
     profile = Profile.objects.select_for_update().filter(user=actor).first()
     if profile is None:
         raise ValidationError(_("Complete your profile first."), code="profile_required")

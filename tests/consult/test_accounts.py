@@ -293,6 +293,23 @@ def test_me_read_and_change(client, settings):
     assert user.profile.display_name == "Maryam R"
 
 
+def test_profile_changes_are_rate_limited_on_the_api_and_the_form(client, settings):
+    settings.RAYZAN_RATE_LIMITS = {**settings.RAYZAN_RATE_LIMITS, "profile": "3/m"}
+    user = participant()  # creating the profile is the first of the three
+    client.force_login(user)
+    for name in ("Maryam A", "Maryam B"):
+        assert client.patch("/api/v1/me/", {"display_name": name}, content_type="application/json").status_code == 200
+    refused = client.patch("/api/v1/me/", {"display_name": "Maryam C"}, content_type="application/json",
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert refused.json()["code"] == "rate_limited"
+    form = client.post("/en/account/profile/", {"display_name": "Maryam D", "preferred_language": "en"})
+    assert form.status_code == 429 and int(form["Retry-After"]) >= 1
+    assert "Wait" in form.content.decode() or "wait" in form.content.decode()
+    user.profile.refresh_from_db()
+    assert user.profile.display_name == "Maryam B"  # nothing stored past the limit
+
+
 def test_me_without_profile_is_409_and_put_creates_it(client):
     user = participant(name=None)
     client.force_login(user)

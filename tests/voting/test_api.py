@@ -128,6 +128,17 @@ def test_statement_list_shape_and_my_vote(client, voter, en):
     assert body["results"][1]["my_vote"] is None
 
 
+@pytest.mark.parametrize(("query", "field"), [
+    ("page_size=0", "page_size"), ("page_size=101", "page_size"), ("page_size=many", "page_size"),
+    ("page=0", "page"), ("page=-3", "page"), ("page_size=5&page_size=6", "page_size"),
+])
+def test_statement_list_bad_paging_is_400_not_a_silent_default(client, en, query, field):
+    page = seeded(en)
+    assert_error(client.get(f"/api/v1/pages/{page.pk}/statements/?{query}", HTTP_ACCEPT_LANGUAGE="en"),
+                 400, field=field)
+    assert client.get(f"/api/v1/pages/{page.pk}/statements/?page_size=1").json()["results"].__len__() == 1
+
+
 def test_statement_create_and_next(client, voter, en):
     page = seeded(en, seeds=("Only seed.",))
     response = client.post(f"/api/v1/pages/{page.pk}/statements/", {"text": "  Mine\u202e. "},
@@ -250,6 +261,16 @@ def test_schema_documents_every_endpoint(client):
                   "/api/v1/pages/{page_id}/polls/", "/api/v1/pages/{page_id}/polls/{poll_id}/response/"]:
         assert route in schema["paths"], route
     assert "429" in schema["paths"]["/api/v1/comments/{comment_id}/vote/"]["put"]["responses"]
+
+
+def test_every_documented_429_documents_retry_after(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    too_many = [(path, method, operation["responses"]["429"]) for path, operations in schema["paths"].items()
+                for method, operation in operations.items() if "429" in operation.get("responses", {})]
+    assert len(too_many) >= 10  # every rate-limited write, and the token endpoint
+    for path, method, response in too_many:
+        header = response.get("headers", {}).get("Retry-After")
+        assert header and header["schema"]["type"] == "integer", (path, method)
 
 
 
