@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consult import submissions
 from consult.models import Stance
 from consult.models.contributions import COMMENT_MAX_CHARS
 from consult.selectors import COMMENT_SORTS
@@ -18,6 +19,8 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": COMMENT_MAX_CHARS, "dir": "auto"}),
         error_messages={"required": _("Write your comment before sending it.")},
     )
+    # This rendering's key, so a repeated POST of it posts nothing twice (consult.submissions).
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -27,6 +30,7 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args, reply: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = submissions.new_key()
         if reply:
             self.fields["text"].label = _("Your reply")
             self.fields["stance"].required = False

@@ -1,6 +1,7 @@
 """Comment pages of the no-JavaScript path: a section's discussion, replies, edits, withdrawal
 and permalinks. Every POST calls consult.services and redirects (post/redirect/get)."""
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consult import events, selectors, services
+from consult import events, selectors, services, submissions
 from consult.forms import CommentForm, SortForm
 from consult.models import Comment, ConsultationPage
 from consult.ratelimit import RateLimited
@@ -43,14 +44,26 @@ def _require_sign_in(request):
 
 def _submit(request, form, write):
     """Call a service for a valid form: redirect to what `write` returns, put a refusal's
-    reasons on the form (None: re-render it), or answer 429 when the person must slow down."""
+    reasons on the form (None: re-render it), or answer 429 when the person must slow down.
+    A form already sent once writes nothing and goes where the first sending went."""
+    key = form.cleaned_data.get("submission")
+    earlier = submissions.claim(request.user.pk, key)
+    if earlier is not None:
+        messages.info(request, _("This form had already been sent, so it was not sent again."))
+        return redirect(earlier or request.path)
     try:
         target = write()
     except ValidationError as exc:
+        submissions.release(request.user.pk, key)
         add_service_errors(form, exc)
         return None
     except RateLimited as exc:
+        submissions.release(request.user.pk, key)
         return rate_limited(request, exc, back_url=request.path)
+    except BaseException:
+        submissions.release(request.user.pk, key)
+        raise
+    submissions.remember(request.user.pk, key, target)
     return redirect(target)
 
 

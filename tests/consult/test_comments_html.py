@@ -116,6 +116,59 @@ def test_rate_limited_form_gets_429_page(client, consultation, citizen, settings
     assert Comment.objects.count() == 1
 
 
+def form_key(html: str) -> str:
+    doc = html5lib.parse(html, namespaceHTMLElements=False)
+    return doc.find(".//form[@class='comment-form']//input[@name='submission']").get("value")
+
+
+def test_a_form_sent_twice_posts_one_comment(client, consultation, citizen):
+    """A slow link, a second click or a retried POST: the same rendered form creates one comment,
+    and the repeat lands where the first did. A new rendering has a new key."""
+    client.force_login(citizen)
+    url = section_url(consultation, lang="en")
+    key = form_key(client.get(url).content.decode())
+    body = {"stance": "support", "text": "Once only", "submission": key}
+    first, again = client.post(url, body), client.post(url, body)
+    comment = Comment.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"] == f"{url}#comment-{comment.pk}"
+    assert "already been sent" in client.get(again["Location"]).content.decode()
+    fresh = form_key(client.get(url).content.decode())
+    assert fresh != key
+    assert client.post(url, {**body, "text": "A second thought", "submission": fresh}).status_code == 302
+    assert Comment.objects.count() == 2
+
+
+def test_a_refused_form_can_be_corrected_and_sent_with_the_same_key(client, consultation, citizen):
+    client.force_login(citizen)
+    url = section_url(consultation, lang="en")
+    key = form_key(client.get(url).content.decode())
+    refused = client.post(url, {"stance": "support", "text": "x" * 5001, "submission": key})
+    assert refused.status_code == 400 and form_key(refused.content.decode()) == key
+    assert client.post(url, {"stance": "support", "text": "Shorter", "submission": key}).status_code == 302
+    assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["", "not-a-key", "A" * 32, "0" * 31, "<script>"])
+def test_a_missing_or_malformed_key_is_a_plain_post(client, consultation, citizen, key):
+    client.force_login(citizen)
+    url = section_url(consultation, lang="en")
+    for text in ("One", "Two"):
+        assert client.post(url, {"stance": "support", "text": text, "submission": key}).status_code == 302
+    assert Comment.objects.count() == 2
+
+
+def test_keys_are_per_person(client, consultation, citizen):
+    client.force_login(citizen)
+    url = section_url(consultation, lang="en")
+    key = form_key(client.get(url).content.decode())
+    client.post(url, {"stance": "support", "text": "Mine", "submission": key})
+    other = factories.participant("Other", roles=["citizen"])
+    client.force_login(other)
+    assert client.post(url, {"stance": "oppose", "text": "Theirs", "submission": key}).status_code == 302
+    assert Comment.objects.count() == 2
+
+
 ROLES = {"anonymous": None, "citizen": ["citizen"], "moderator": ["moderator"], "official": ["official"],
          "editor": ["editor"], "no_profile": "no_profile"}
 

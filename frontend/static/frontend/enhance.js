@@ -44,7 +44,11 @@
             announce();
           }
         }).catch(function () { location.assign(response.url); });
-      }, function () { form.removeAttribute("data-enhance"); form.submit(); })  // never sent: plain submit
+      }, function () {
+        // No answer (the network failed): send it the plain way. It may have reached the server
+        // after all; the form's one-time key (consult.submissions) makes that a redirect, not a repeat.
+        form.removeAttribute("data-enhance"); form.submit();
+      })
       .finally(function () { form.removeAttribute("aria-busy"); });
   });
 })();
