@@ -1,6 +1,7 @@
 """Privacy over the API: GET /api/v1/me/data/ (everything Rayzan holds about you, the same JSON
 as the profile page's download) and POST /api/v1/me/erase/ (delete your account, confirmed by
-your password). Both call consult.accounts.privacy; the serializers below document the shape."""
+your password). Both call consult.accounts.privacy; the serializers below document the shape
+(the sections of voting, moderation and reports come from their privacy parts)."""
 
 from django.contrib.auth import logout
 from django.urls import path
@@ -11,7 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consult.accounts.privacy import EXPORT_FORMAT, account_data, account_erase
+from consult.accounts.privacy import EXPORT_FORMAT, account_data, account_erase, privacy_parts, with_parts
 from consult.api_support import ErrorSerializer
 
 # --- the export's shape, for the schema ----------------------------------------------------------
@@ -93,75 +94,6 @@ class StatementDataSerializer(serializers.Serializer):
         return fields
 
 
-class CommentVoteDataSerializer(serializers.Serializer):
-    comment = serializers.IntegerField()
-    value = serializers.IntegerField(help_text="1 support, -1 oppose.")
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-
-class StatementVoteDataSerializer(serializers.Serializer):
-    statement = serializers.IntegerField()
-    value = serializers.IntegerField(help_text="1 agree, -1 disagree, 0 pass.")
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-
-class PollAnswerDataSerializer(serializers.Serializer):
-    page = serializers.IntegerField()
-    poll = serializers.CharField()
-    choices = serializers.ListField(child=serializers.IntegerField(), help_text="Indexes of the chosen options.")
-    scale = serializers.IntegerField(allow_null=True)
-    other_text = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-
-class FlagDataSerializer(serializers.Serializer):
-    item_type = serializers.CharField()
-    item_id = serializers.IntegerField()
-    page = serializers.IntegerField()
-    reason = serializers.CharField()
-    note = serializers.CharField()
-    created_at = serializers.DateTimeField()
-
-
-class DecisionDataSerializer(serializers.Serializer):
-    case = serializers.IntegerField()
-    item_type = serializers.CharField()
-    item_id = serializers.IntegerField()
-    page = serializers.IntegerField()
-    status = serializers.CharField()
-    reasons = serializers.ListField(child=serializers.CharField(), help_text="Screening and report reasons.")
-    flag_count = serializers.IntegerField()
-    opened_at = serializers.DateTimeField()
-    outcome = serializers.CharField()
-    reason = serializers.CharField()
-    note_to_author = serializers.CharField()
-    decided_at = serializers.DateTimeField(allow_null=True)
-    redacted_original = serializers.CharField(allow_null=True, help_text="Your text before a moderator masked part "
-                                                                         "of it.")
-
-
-class AppealDataSerializer(serializers.Serializer):
-    case = serializers.IntegerField()
-    note = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    status = serializers.CharField()
-    outcome = serializers.CharField()
-    note_to_author = serializers.CharField()
-    decided_at = serializers.DateTimeField(allow_null=True)
-
-
-class SanctionDataSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    reason = serializers.CharField()
-    note = serializers.CharField()
-    until = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    lifted_at = serializers.DateTimeField(allow_null=True)
-
-
 class NotificationDataSerializer(serializers.Serializer):
     kind = serializers.CharField()
     language = serializers.CharField()
@@ -173,11 +105,6 @@ class NotificationDataSerializer(serializers.Serializer):
     emailed_at = serializers.DateTimeField(allow_null=True)
 
 
-class ExternalIdDataSerializer(serializers.Serializer):
-    source = serializers.CharField()
-    external_id = serializers.CharField()
-
-
 class MyDataSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=[EXPORT_FORMAT])
     version = serializers.IntegerField()
@@ -186,15 +113,14 @@ class MyDataSerializer(serializers.Serializer):
     profile = ProfileDataSerializer(allow_null=True)
     comments = CommentDataSerializer(many=True)
     statements = StatementDataSerializer(many=True)
-    comment_votes = CommentVoteDataSerializer(many=True)
-    statement_votes = StatementVoteDataSerializer(many=True)
-    poll_answers = PollAnswerDataSerializer(many=True)
-    flags = FlagDataSerializer(many=True, help_text="Your reports of others' contributions.")
-    moderation_decisions = DecisionDataSerializer(many=True, help_text="Moderation cases about your contributions.")
-    appeals = AppealDataSerializer(many=True)
-    sanctions = SanctionDataSerializer(many=True)
     notifications = NotificationDataSerializer(many=True)
-    external_ids = ExternalIdDataSerializer(many=True, help_text="Ids you had in data imported from other tools.")
+
+    def get_fields(self):
+        """consult's sections, with those of the configured privacy parts (votes, moderation,
+        imported ids) in the same places as in the data (consult.accounts.privacy.with_parts)."""
+        fields = super().get_fields()
+        tail = {"notifications": fields.pop("notifications")}
+        return with_parts(fields, tail, privacy_parts(), lambda part: part.export_fields())
 
 
 class EraseSerializer(serializers.Serializer):

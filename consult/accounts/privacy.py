@@ -13,9 +13,18 @@ Staff accounts (moderator, official, editor, admin, and people who moderate or f
 page) are not erased here: their decisions must stay attributable, so an administrator removes
 the role first (`erasure_refusal` says so).
 
-consult may not import voting, moderation or reports (imports go one way), so their models are
-looked up by label in the app registry (`_model`); `USER_RELATIONS` names, for every relation
-to the user model, what erasure does with it, and a test fails when a new one appears unnamed.
+consult may not import voting, moderation or reports (imports go one way, ARCHITECTURE.md), yet
+they hold much of a person's data: votes and poll answers, reports, moderation decisions, ids
+from imported data. So consult runs the orchestration and defines `PrivacyPart`, and each of
+those apps plugs in its share through `settings.RAYZAN_PRIVACY_PARTS` (dotted paths of
+`PrivacyPart` subclasses, loaded with `import_string` when used): its sections of the download
+and their schema, its step of erasure, its reason to refuse erasure, its relations to the user
+model, and whether the person took part there (which keeps a sign-up from the retention purge).
+An app absent from the setting adds nothing: its sections are left out of the download.
+
+`user_relations()` names, for every relation to the user model, what erasure does with it
+(consult's and other libraries' in `USER_RELATIONS`, the rest in the parts); a test fails when a
+new one appears unnamed.
 """
 
 import secrets
@@ -29,9 +38,9 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Q
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 from wagtail.models import Page
@@ -52,6 +61,8 @@ _COMMENT_EVENTS = ("comment.created", "comment.updated")
 #   "kept"    the row stays, pointing at the anonymised account (the public record, tallies);
 #   "deleted" the rows are deleted (they exist only for the person);
 #   "staff"   only staff have these, and staff accounts are not erased (see erasure_refusal).
+# consult's own and other libraries' relations; voting's, moderation's and reports' are named in
+# their PrivacyPart.relations (user_relations() gives them all).
 USER_RELATIONS = {
     "consult.Profile.user": "kept",
     "consult.Comment.author": "kept",
@@ -60,21 +71,6 @@ USER_RELATIONS = {
     "consult.RoundtableFacilitator.user": "staff",
     "consult.OfficialResponse.updated_by": "staff",
     "consult.OfficialResponse.published_by": "staff",
-    "voting.CommentVote.voter": "kept",
-    "voting.StatementVote.voter": "kept",
-    "voting.PollResponse.respondent": "kept",
-    "moderation.Flag.flagger": "kept",
-    "moderation.Appeal.appellant": "kept",
-    "moderation.Sanction.person": "kept",
-    "moderation.AuditEntry.actor": "kept",  # append-only; holds ids, never names
-    "moderation.Case.claimed_by": "staff",
-    "moderation.Case.decided_by": "staff",
-    "moderation.Case.escalated_by": "staff",
-    "moderation.Appeal.decided_by": "staff",
-    "moderation.Sanction.created_by": "staff",
-    "moderation.Sanction.lifted_by": "staff",
-    "moderation.ModeratorAssignment.user": "staff",
-    "reports.ExternalParticipant.user": "deleted",
     "account.EmailAddress.user": "deleted",
     "authtoken.Token.user": "deleted",
     "mfa.Authenticator.user": "deleted",
@@ -101,15 +97,100 @@ USER_RELATIONS = {
 }
 
 
+# --- the parts other apps plug in ---------------------------------------------------------------
+
+
+class PrivacyPart:
+    """One app's share of a person's data, for an app consult may not import (voting, moderation,
+    reports). List a subclass's dotted path in settings.RAYZAN_PRIVACY_PARTS; consult makes one
+    with no arguments whenever it needs the parts and calls them in the setting's order. Every
+    method has a harmless default, so a part overrides only what its app holds."""
+
+    # Its app's relations to the user model, "<app>.<Model>.<field>" -> "kept", "deleted" or
+    # "staff" (as in USER_RELATIONS). Naming them is what the completeness test checks; acting
+    # on them is the methods' job.
+    relations: dict[str, str] = {}
+    # False: its sections follow the person's own contributions (what they did there and what was
+    # done about it). True: they close the download, after consult's notifications (ids and links
+    # from other systems).
+    export_last: bool = False
+
+    def export(self, user) -> dict[str, list]:
+        """Its sections of the download, as JSON-ready data: section name -> list of dicts in
+        creation order. Leave out other people's identities and moderators' internal notes."""
+        return {}
+
+    def export_fields(self) -> dict:
+        """The same sections as DRF serializer fields (new instances on every call), so the
+        OpenAPI schema of GET /api/v1/me/data/ documents exactly what `export` gives."""
+        return {}
+
+    def refusal(self, user) -> str | None:
+        """Why this person may not erase their account because of a role in this app (in the
+        active language), or None."""
+        return None
+
+    def erase(self, user) -> None:
+        """Delete what in this app exists only for the person ("deleted" relations, and rows
+        that may hold personal data). Runs in account_erase's transaction, before the account
+        is anonymised; rows that form the record ("kept") stay."""
+
+    def took_part(self, user) -> bool:
+        """True when the person left a record here ("kept" rows): such an account is never
+        deleted by the retention purge."""
+        return False
+
+
+def privacy_parts() -> list[PrivacyPart]:
+    """The parts named in settings.RAYZAN_PRIVACY_PARTS, read on every call (import_string caches
+    the modules), so a changed setting applies at once and nothing is imported at start-up."""
+    return [import_string(path)() for path in getattr(settings, "RAYZAN_PRIVACY_PARTS", [])]
+
+
+def user_relations() -> dict[str, str]:
+    """Every relation to the user model that erasure knows, consult's and the parts'."""
+    relations = dict(USER_RELATIONS)
+    for part in privacy_parts():
+        relations.update(part.relations)
+    return relations
+
+
+def with_parts(head: dict, tail: dict, parts: list[PrivacyPart], share) -> dict:
+    """The download's layout: consult's `head` sections, each part's `share(part)` in the
+    setting's order, consult's `tail`, then the shares of the parts that go last. The data and
+    its schema are both laid out here, so their keys and order cannot drift apart."""
+    return {**head, **_shares(parts, share, last=False), **tail, **_shares(parts, share, last=True)}
+
+
+def _shares(parts: list[PrivacyPart], share, *, last: bool) -> dict:
+    """The parts' shares that go in one place (before consult's tail, or after it), merged."""
+    merged = {}
+    for part in parts:
+        if part.export_last == last:
+            merged.update(share(part))
+    return merged
+
+
+def page_role_refusal() -> str:
+    """The refusal for people who moderate or facilitate one page. consult gives it for
+    roundtable facilitators; a part whose app gives such a role (moderation's page moderators)
+    returns it too, so the person reads one message whatever the role."""
+    return gettext("You moderate or facilitate a consultation or roundtable. Ask an editor or an "
+                   "administrator to remove you from it first; then you can delete your account.")
+
+
 def _model(label: str) -> type[models.Model] | None:
-    """A model of another app by "app_label.Model", or None when that app is not installed."""
+    """A model of consult or of a library (allauth, mfa, Wagtail) by "app_label.Model", or None
+    when that app is not installed. Never voting's, moderation's or reports': their parts handle
+    their rows."""
     try:
         return apps.get_model(label)
     except LookupError:
         return None
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
+    """A date and time as the download writes it (ISO 8601), or None; the parts use it too."""
     return value.isoformat() if value else None
 
 
@@ -118,29 +199,23 @@ def _iso(value: datetime | None) -> str | None:
 
 def account_data(user) -> dict:
     """Everything Rayzan holds about `user`, as JSON-ready data (the shape is documented in
-    consult.accounts.api_privacy). Moderators' identities and internal notes are left out; the
-    API token itself is a credential and is left out too (only that one exists, and since when)."""
+    consult.accounts.api_privacy), consult's sections and those of the configured parts.
+    Moderators' identities and internal notes are left out; the API token itself is a credential
+    and is left out too (only that one exists, and since when)."""
     comments = Comment.objects.filter(author=user)
     statements = Statement.objects.filter(author=user)
-    return {
+    head = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
-        "generated_at": _iso(timezone.now()),
+        "generated_at": iso(timezone.now()),
         "account": _account(user),
         "profile": _profile(user),
         "comments": [_comment(comment) for comment in
                      comments.select_related("page").prefetch_related("edits").order_by("created_at", "pk")],
         "statements": [_statement(statement) for statement in
                        statements.select_related("page").order_by("created_at", "pk")],
-        **_votes(user),
-        **_moderation(user, comments, statements),
-        "notifications": [
-            {"kind": note.kind, "language": note.language, "subject": note.subject, "body": note.body,
-             "url": note.url, "created_at": _iso(note.created_at), "read_at": _iso(note.read_at),
-             "emailed_at": _iso(note.emailed_at)}
-            for note in Notification.objects.filter(recipient=user).order_by("created_at", "pk")],
-        "external_ids": _external_ids(user),
     }
+    return with_parts(head, {"notifications": _notifications(user)}, privacy_parts(), lambda part: part.export(user))
 
 
 def _account(user) -> dict:
@@ -149,9 +224,9 @@ def _account(user) -> dict:
         "id": user.pk, "username": user.username, "email": user.email,
         "email_addresses": [{"email": address.email, "verified": address.verified, "primary": address.primary}
                             for address in EmailAddress.objects.filter(user=user).order_by("pk")],
-        "date_joined": _iso(user.date_joined), "last_login": _iso(user.last_login),
+        "date_joined": iso(user.date_joined), "last_login": iso(user.last_login),
         "roles": sorted(role_names(user)),
-        "api_token_created_at": _iso(token.created) if token else None,
+        "api_token_created_at": iso(token.created) if token else None,
     }
 
 
@@ -163,9 +238,9 @@ def _profile(user) -> dict | None:
         "display_name": profile.display_name,
         "region": profile.region.name if profile.region else None,
         "preferred_language": profile.preferred_language,
-        "consent_version": profile.consent_version, "consented_at": _iso(profile.consented_at),
-        "created_at": _iso(profile.created_at),
-        "restriction": profile.restriction, "restricted_until": _iso(profile.restricted_until),
+        "consent_version": profile.consent_version, "consented_at": iso(profile.consented_at),
+        "created_at": iso(profile.created_at),
+        "restriction": profile.restriction, "restricted_until": iso(profile.restricted_until),
     }
 
 
@@ -177,11 +252,11 @@ def _comment(comment) -> dict:
     return {
         "id": comment.pk, "page": comment.page_id, "page_title": comment.page.title,
         "section": comment.section_id, "parent": comment.parent_id, "stance": comment.stance,
-        "status": comment.status, "body": comment.body, "created_at": _iso(comment.created_at),
-        "edited_at": _iso(comment.edited_at), "withdrawn_at": _iso(comment.withdrawn_at),
-        "redacted_at": _iso(comment.redacted_at), "held_for": _screening_codes(comment),
+        "status": comment.status, "body": comment.body, "created_at": iso(comment.created_at),
+        "edited_at": iso(comment.edited_at), "withdrawn_at": iso(comment.withdrawn_at),
+        "redacted_at": iso(comment.redacted_at), "held_for": _screening_codes(comment),
         "support": comment.support_count, "oppose": comment.oppose_count, "replies": comment.reply_count,
-        "earlier_versions": [{"body": edit.body, "stance": edit.stance, "replaced_at": _iso(edit.replaced_at)}
+        "earlier_versions": [{"body": edit.body, "stance": edit.stance, "replaced_at": iso(edit.replaced_at)}
                              for edit in comment.edits.all()],
     }
 
@@ -189,88 +264,36 @@ def _comment(comment) -> dict:
 def _statement(statement) -> dict:
     return {
         "id": statement.pk, "page": statement.page_id, "page_title": statement.page.title, "text": statement.text,
-        "status": statement.status, "created_at": _iso(statement.created_at),
-        "redacted_at": _iso(statement.redacted_at), "held_for": _screening_codes(statement),
+        "status": statement.status, "created_at": iso(statement.created_at),
+        "redacted_at": iso(statement.redacted_at), "held_for": _screening_codes(statement),
         "agree": statement.agree_count, "disagree": statement.disagree_count, "pass": statement.pass_count,
     }
 
 
-def _votes(user) -> dict:
-    comment_votes = _model("voting.CommentVote").objects.filter(voter=user).order_by("created_at", "pk")
-    statement_votes = _model("voting.StatementVote").objects.filter(voter=user).order_by("created_at", "pk")
-    answers = _model("voting.PollResponse").objects.filter(respondent=user).order_by("created_at", "pk")
-    return {
-        "comment_votes": [{"comment": vote.comment_id, "value": vote.value, "created_at": _iso(vote.created_at),
-                           "updated_at": _iso(vote.updated_at)} for vote in comment_votes],
-        "statement_votes": [{"statement": vote.statement_id, "value": vote.value,
-                             "created_at": _iso(vote.created_at), "updated_at": _iso(vote.updated_at)}
-                            for vote in statement_votes],
-        "poll_answers": [{"page": answer.page_id, "poll": answer.poll_id, "choices": list(answer.choices or []),
-                          "scale": answer.scale, "other_text": answer.other_text,
-                          "created_at": _iso(answer.created_at), "updated_at": _iso(answer.updated_at)}
-                         for answer in answers],
-    }
-
-
-def _cases_about(comments, statements):
-    """moderation's cases about these contributions (its Case rows name items by type and id)."""
-    Case = _model("moderation.Case")
-    return Case.objects.filter(Q(item_type="comment", item_id__in=comments.values("pk"))
-                               | Q(item_type="statement", item_id__in=statements.values("pk")))
-
-
-def _moderation(user, comments, statements) -> dict:
-    cases = _cases_about(comments, statements).select_related("redaction").order_by("opened_at", "pk")
-    Flag, Appeal, Sanction = (_model(f"moderation.{name}") for name in ("Flag", "Appeal", "Sanction"))
-    return {
-        "flags": [{"item_type": flag.item_type, "item_id": flag.item_id, "page": flag.page_id,
-                   "reason": flag.reason, "note": flag.note, "created_at": _iso(flag.created_at)}
-                  for flag in Flag.objects.filter(flagger=user).order_by("created_at", "pk")],
-        "moderation_decisions": [_case(case) for case in cases],
-        "appeals": [{"case": appeal.case_id, "note": appeal.note, "created_at": _iso(appeal.created_at),
-                     "status": appeal.status, "outcome": appeal.outcome, "note_to_author": appeal.note_to_author,
-                     "decided_at": _iso(appeal.decided_at)}
-                    for appeal in Appeal.objects.filter(appellant=user).order_by("created_at", "pk")],
-        "sanctions": [{"kind": sanction.kind, "reason": sanction.reason, "note": sanction.note,
-                       "until": _iso(sanction.until), "created_at": _iso(sanction.created_at),
-                       "lifted_at": _iso(sanction.lifted_at)}
-                      for sanction in Sanction.objects.filter(person=user).order_by("created_at", "pk")],
-    }
-
-
-def _case(case) -> dict:
-    redaction = getattr(case, "redaction", None)
-    return {
-        "case": case.pk, "item_type": case.item_type, "item_id": case.item_id, "page": case.page_id,
-        "status": case.status, "reasons": list(case.reasons or []), "flag_count": case.flag_count,
-        "opened_at": _iso(case.opened_at), "outcome": case.outcome, "reason": case.decision_reason,
-        "note_to_author": case.note_to_author, "decided_at": _iso(case.decided_at),
-        "redacted_original": redaction.original if redaction else None,
-    }
-
-
-def _external_ids(user) -> list[dict]:
-    ExternalParticipant = _model("reports.ExternalParticipant")
-    if ExternalParticipant is None:
-        return []
-    return [{"source": link.source, "external_id": link.external_id}
-            for link in ExternalParticipant.objects.filter(user=user).order_by("pk")]
+def _notifications(user) -> list[dict]:
+    """What Rayzan told the person (consult's tail section: it follows the parts' activity)."""
+    return [{"kind": note.kind, "language": note.language, "subject": note.subject, "body": note.body,
+             "url": note.url, "created_at": iso(note.created_at), "read_at": iso(note.read_at),
+             "emailed_at": iso(note.emailed_at)}
+            for note in Notification.objects.filter(recipient=user).order_by("created_at", "pk")]
 
 
 # --- erasure ----------------------------------------------------------------------------------
 
 
 def erasure_refusal(user) -> str | None:
-    """Why this account cannot be erased by its owner (in the active language), or None."""
+    """Why this account cannot be erased by its owner (in the active language), or None: a staff
+    role, facilitating a roundtable, or a role a part knows of (moderating one page)."""
     if user.is_superuser or user.is_staff or has_role(user, *STAFF_ROLES):
         return gettext("Accounts with a staff role (moderator, official, editor or administrator) cannot be "
                        "deleted here, because their decisions must stay attributable. Ask an administrator to "
                        "remove the role first; then you can delete your account.")
-    Assignment = _model("moderation.ModeratorAssignment")
-    moderates = Assignment is not None and Assignment.objects.filter(user=user).exists()
-    if moderates or RoundtableFacilitator.objects.filter(user=user).exists():
-        return gettext("You moderate or facilitate a consultation or roundtable. Ask an editor or an "
-                       "administrator to remove you from it first; then you can delete your account.")
+    if RoundtableFacilitator.objects.filter(user=user).exists():
+        return page_role_refusal()
+    for part in privacy_parts():
+        refusal = part.refusal(user)
+        if refusal:
+            return refusal
     return None
 
 
@@ -289,10 +312,9 @@ def account_erase(*, actor, password: str) -> None:
         raise ValidationError({"password": [gettext("That is not your password. Nothing was deleted.")]})
 
     user = get_user_model().objects.select_for_update().get(pk=actor.pk)
-    comments = Comment.objects.filter(author=user)
-    _anonymise_live_events(comments)
-    Redaction = _model("moderation.Redaction")
-    Redaction.objects.filter(case__in=_cases_about(comments, Statement.objects.filter(author=user))).delete()
+    _anonymise_live_events(Comment.objects.filter(author=user))
+    for part in privacy_parts():  # e.g. moderation deletes the originals it redacted
+        part.erase(user)
     _delete_own_rows(user)
     profile = Profile.objects.filter(user=user).first()
     if profile is not None:
@@ -321,7 +343,8 @@ def _unused(model: type[models.Model], field: str) -> str:
 
 
 def _delete_own_rows(user) -> None:
-    """Rows that exist only for the person ("deleted" in USER_RELATIONS)."""
+    """Rows of consult and the libraries that exist only for the person ("deleted" in
+    USER_RELATIONS; the parts delete their own in PrivacyPart.erase)."""
     for relation, fate in USER_RELATIONS.items():
         if fate != "deleted" or relation.startswith("auth."):
             continue
@@ -404,15 +427,16 @@ def _purge_confirmations() -> int:
     return deleted
 
 
-def _took_part(user) -> bool:
-    """True when any row that erasure keeps ("kept" in USER_RELATIONS, the profile aside) points at them."""
+def _took_part(user, parts: list[PrivacyPart]) -> bool:
+    """True when any row that erasure keeps points at them: consult's ("kept" in USER_RELATIONS,
+    the profile aside, which every account has) or a part's (votes, reports, appeals...)."""
     for relation, fate in USER_RELATIONS.items():
         label, _sep, field = relation.rpartition(".")
         model = _model(label)
         if fate == "kept" and model is not None and model is not Profile and \
                 model.objects.filter(**{field: user}).exists():
             return True
-    return False
+    return any(part.took_part(user) for part in parts)
 
 
 def _purge_unconfirmed_signups(joined_before: datetime) -> int:
@@ -423,9 +447,9 @@ def _purge_unconfirmed_signups(joined_before: datetime) -> int:
                    .filter(date_joined__lt=joined_before, last_login__isnull=True, is_staff=False,
                            is_superuser=False, emailaddress__isnull=False)
                    .exclude(emailaddress__verified=True).distinct())
-    deleted = 0
+    deleted, parts = 0, privacy_parts()
     for user in unconfirmed.iterator(chunk_size=500):
-        if _took_part(user):
+        if _took_part(user, parts):
             continue
         try:
             with transaction.atomic():

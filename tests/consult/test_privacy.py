@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from consult.accounts.privacy import USER_RELATIONS
+from consult.accounts.privacy import user_relations
 from consult.models import Comment, CommentEdit, LiveEvent, Notification, Profile, Statement
 from moderation.models import Appeal, Case, Flag, Redaction, Sanction
 from tests import factories
@@ -225,7 +225,8 @@ def test_the_download_needs_a_signed_in_person(en):
 
 
 def test_every_relation_to_accounts_has_a_decided_fate():
-    """A new model pointing at users must say what erasure does with it (USER_RELATIONS)."""
+    """A new model pointing at users must say what erasure does with it (consult's USER_RELATIONS
+    or its app's privacy part's `relations`)."""
     found = set()
     for model in apps.get_models(include_auto_created=True):
         if model._meta.proxy:
@@ -233,8 +234,9 @@ def test_every_relation_to_accounts_has_a_decided_fate():
         for field in model._meta.local_concrete_fields:
             if field.is_relation and field.related_model is User:
                 found.add(f"{model._meta.label}.{field.name}")
-    assert found - set(USER_RELATIONS) == set(), "name these in consult.accounts.privacy.USER_RELATIONS"
-    assert set(USER_RELATIONS.values()) <= {"kept", "deleted", "staff"}
+    relations = user_relations()
+    assert found - set(relations) == set(), "name these in USER_RELATIONS or in their app's PrivacyPart.relations"
+    assert set(relations.values()) <= {"kept", "deleted", "staff"}
 
 
 def test_the_download_is_documented_in_the_schema(client, en):
