@@ -88,6 +88,8 @@ class Hub:
         async with self._lock:
             if self.channel is None:
                 await self._start()
+            if not self.rooms:  # the first socket: hear about sign-ins that end (consult.sockets)
+                await self.layer.group_add(ACCOUNTS_GROUP, self.channel)
             room = self.rooms.get(page_id)
             if room is None:
                 room = self.rooms[page_id] = Room(page_id)
@@ -109,6 +111,8 @@ class Hub:
                     room.tally_task.cancel()
                 with contextlib.suppress(Exception):
                     await self.layer.group_discard(group_name(page_id), self.channel)
+                    if not self.rooms:
+                        await self.layer.group_discard(ACCOUNTS_GROUP, self.channel)
                 await self._announce_presence(room, force=True)
 
     def local_count(self) -> int:
@@ -118,7 +122,6 @@ class Hub:
 
     async def _start(self) -> None:
         self.channel = await self.layer.new_channel(prefix="live-hub.")
-        await self.layer.group_add(ACCOUNTS_GROUP, self.channel)
         self._tasks = [asyncio.create_task(self._read(), name="live-hub-read"),
                        asyncio.create_task(self._tick(), name="live-hub-presence")]
 

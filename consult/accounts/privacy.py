@@ -45,7 +45,7 @@ from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 from wagtail.models import Page
 
-from consult import ratelimit, readcache
+from consult import ratelimit, readcache, sockets
 from consult.models import Comment, LiveEvent, Notification, Profile, RoundtableFacilitator, Statement
 from consult.roles import has_role, role_names
 from consult.selectors_notifications import unread_key
@@ -329,6 +329,7 @@ def account_erase(*, actor, password: str) -> None:
     user.groups.clear()
     user.user_permissions.clear()
     _delete_sessions(user.pk)
+    sockets.sign_in_ended(user.pk)  # open live sockets still hold the person: close them
     transaction.on_commit(lambda: cache.delete(unread_key(user.pk)))
     readcache.participants_changed()  # every page that showed the name
     actor.__dict__.pop("_rayzan_roles", None)

@@ -10,6 +10,7 @@ cookie now says. Transactional tests: the consumer reads the database from its o
 import pytest
 from allauth.mfa.models import Authenticator
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django.test import Client
@@ -26,6 +27,15 @@ ORIGIN = (b"origin", b"http://localhost")
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+async def _fresh_layer():
+    """The in-memory layer outlives each test's event loop; a hub left in the accounts group by
+    an earlier test (on a loop now closed) would break the group send in this one."""
+    layer = get_channel_layer()
+    if hasattr(layer, "flush"):
+        await layer.flush()
 
 
 def signed_in(user) -> Client:
@@ -105,11 +115,27 @@ async def test_a_ban_closes_the_sockets_and_the_reconnected_socket_cannot_vote(s
     await again.disconnect()
 
 
+async def test_erasing_the_account_closes_its_sockets(site_tree):
+    page, comment, (citizen,) = await setup(site_tree, "citizen")
+    await sync_to_async(_set_password)(citizen, "An old passphrase 1")
+    client = await sync_to_async(signed_in)(citizen)
+    socket = await open_socket(f"/ws/live/{page.pk}/", client)
+    assert (await vote_ack(socket, comment.pk))["ok"] is True
+    erased = await sync_to_async(post_json)(client, "/api/v1/me/erase/", {"password": "An old passphrase 1"})
+    assert erased.status_code == 204
+    assert await closed_with(socket) == CLOSE_SIGN_IN_ENDED
+    again = await open_socket(f"/ws/live/{page.pk}/", client)
+    ack = await vote_ack(again, comment.pk)
+    assert ack["ok"] is False and ack["error"]["code"] == "not_authenticated"
+    await again.disconnect()
+
+
 async def test_a_changed_password_closes_the_sockets(site_tree):
     page, _comment, (citizen,) = await setup(site_tree, "citizen")
     await sync_to_async(_set_password)(citizen, "An old passphrase 1")
     client = await sync_to_async(signed_in)(citizen)
     socket = await open_socket(f"/ws/live/{page.pk}/", client)
+    assert (await socket.receive_json_from(timeout=3))["type"] == "hello"  # joined: it will hear the change
     response = await sync_to_async(client.post)("/en/accounts/password/change/", {
         "oldpassword": "An old passphrase 1", "password1": "A new passphrase 22", "password2": "A new passphrase 22"})
     assert response.status_code == 302
