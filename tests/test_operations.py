@@ -122,7 +122,7 @@ def test_readyz_checks_the_cache_when_redis_is_configured(db, settings):
 
 def test_readyz_is_503_naming_a_redis_that_does_not_answer(db, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    settings.CACHES = {"default": {"BACKEND": "config.cache.SharedClientRedisCache",
                                    "LOCATION": "redis://127.0.0.1:1/0"}}
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
                                            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}

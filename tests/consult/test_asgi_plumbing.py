@@ -25,6 +25,31 @@ async def test_http_goes_through_the_whole_middleware_chain():
     assert b'"code":"not_found"' in response["body"]
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_requests_reuse_their_threads_and_concurrent_ones_get_their_own():
+    """A request borrows a thread (config.asgi_handler) instead of starting two; requests in
+    flight at the same time still each have their own."""
+    from config.asgi_handler import RequestThreads
+
+    async def get():
+        communicator = HttpCommunicator(application, "GET", "/api/v1/pages/999999/events/",
+                                        headers=[(b"host", b"localhost")])
+        return (await communicator.get_response())["status"]
+
+    await get()
+    started = threading.active_count()
+    assert [await get() for _ in range(20)] == [404] * 20
+    assert threading.active_count() == started  # sequential requests: no new threads
+    assert await asyncio.gather(*(get() for _ in range(8))) == [404] * 8
+
+    pool = RequestThreads(keep=2)
+    lent = [pool.borrow() for _ in range(3)]
+    assert len({id(executor) for executor in lent}) == 3
+    for executor in lent:
+        pool.give_back(executor)
+    assert len(pool.idle) == 2 and pool.borrow() in lent
+
+
 def test_tallies_from_request_threads_reach_the_group_coalesced_per_page():
     """Votes in the server's request threads hand their tallies to the event loop, which sends
     each page one message with every target that moved, instead of one send per vote.
