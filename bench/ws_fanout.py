@@ -273,6 +273,7 @@ class Poster:
     def __init__(self, port: int, path: str, headers: dict, body_for):
         self.port, self.path, self.headers, self.body_for = port, path, headers, body_for
         self.sent: dict[int, float] = {}
+        self.answered: dict[int, float] = {}  # comment number -> when the POST's answer arrived
         self.errors = 0
 
     def run(self, rate: float, seconds: float, first: int = 0) -> None:
@@ -291,6 +292,7 @@ class Poster:
                 conn.request("POST", self.path, body=self.body_for(n), headers=self.headers)
                 response = conn.getresponse()
                 response.read()
+                self.answered[n] = time.monotonic()
                 if response.status >= 300:
                     self.errors += 1
             except OSError:
@@ -440,6 +442,7 @@ async def fanout_run(*, servers: list[Server], clients: int, rate: float, second
     # Warm-up at the same rate, not measured: first requests load code, caches and connections.
     await asyncio.to_thread(poster.run, rate, WARMUP_SECONDS, first=WARMUP_FIRST)
     sent = poster.sent = {}
+    answered = poster.answered = {}
     cpu_before = [s.cpu_seconds() for s in servers]
     started = time.monotonic()
     await asyncio.to_thread(poster.run, rate, seconds)
@@ -449,12 +452,19 @@ async def fanout_run(*, servers: list[Server], clients: int, rate: float, second
     listeners = await asyncio.to_thread(pool.collect)
     readers = [listener for listener in listeners if listener.read]
     latencies = [listener.seen[n] - at for listener in readers for n, at in sent.items() if n in listener.seen]
+    # The same split in two: the POST's own round trip, and from its answer to each receipt
+    # (a frame may arrive before the answer: the event is sent on commit, before the response).
+    post_times = [answered[n] - at for n, at in sent.items() if n in answered]
+    after_answer = [max(0.0, listener.seen[n] - answered[n]) for listener in readers for n in answered
+                    if n in listener.seen]
     lost = sum(1 for listener in readers for n in sent if n not in listener.seen)
     slow_closed = [listener.closed_code for listener in listeners if not listener.read]
     return {"clients": clients, "rate": rate, "seconds": seconds, "posted": len(sent), "post_errors": poster.errors,
             "deliveries": len(latencies), "lost": lost, "p50_ms": percentile(latencies, 50),
             "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99),
             "max_ms": percentile(latencies, 100), "server_cpu_cores": round(cpu, 2),
+            "post_p50_ms": percentile(post_times, 50), "post_p99_ms": percentile(post_times, 99),
+            "after_answer_p50_ms": percentile(after_answer, 50), "after_answer_p99_ms": percentile(after_answer, 99),
             "listener_processes": len(pool.children),
             "closed_readers": sum(1 for listener in readers if listener.closed_code is not None),
             **({"slow_listeners": slow, "slow_closed_codes": slow_closed} if slow else {})}
@@ -723,6 +733,9 @@ def report(results: dict) -> None:
         print(f"   {r['server']:<8} {r['workers']}w {r['clients']:>5} clients × {r['rate']:>4g}/s{slow}: "
               f"p50 {r['p50_ms']} p99 {r['p99_ms']} max {r['max_ms']} ms, lost {r['lost']}, "
               f"CPU {r['server_cpu_cores']} cores{ratio}{verdict}")
+        if r.get("post_p99_ms") is not None:
+            print(f"            the POST itself p50 {r['post_p50_ms']} p99 {r['post_p99_ms']} ms; from its answer to "
+                  f"receipt p50 {r['after_answer_p50_ms']} p99 {r['after_answer_p99_ms']} ms")
     for s in results.get("storms", []):
         t = s["tallies"]
         print(f"   {s['server']:<8} vote storm: offered {s['offered_votes_per_s']}/s over {s['sockets']} sockets, "
