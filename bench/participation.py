@@ -501,6 +501,8 @@ def bench_database(db: str, scale: dict, port: int, workers: int = 1, server: st
         "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING", "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RAYZAN_CACHE_PREFIX": f"rayzan-bench-{os.getpid()}", "RAYZAN_CHANNEL_PREFIX": f"rayzan-bench-{os.getpid()}",
         "PYTHONUNBUFFERED": "1",
+        # As deployed (deploy/systemd): the web workers do not run the reports worker's thread.
+        "RAYZAN_REPORTS_WORKER": "off",
     })
     facts: dict = {"database": db}
     if db == "sqlite":

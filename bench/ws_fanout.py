@@ -586,7 +586,9 @@ def environment(tmp: Path, *, redis: bool, pg: bool) -> dict:
                 "RAYZAN_STATIC_MANIFEST": "0", "RAYZAN_LIMIT_COMMENTS": "1000000/m",
                 "RAYZAN_LIMIT_VOTES": "1000000/m", "RAYZAN_SOCKETS_PER_USER": "100000",
                 "RAYZAN_CHANNEL_PREFIX": f"ws-bench-{os.getpid()}", "RAYZAN_CACHE_PREFIX": f"ws-bench-{os.getpid()}",
-                "RAYZAN_DB_POOL_MAX": "30", "PYTHONUNBUFFERED": "1"})
+                "RAYZAN_DB_POOL_MAX": "30", "PYTHONUNBUFFERED": "1",
+                # As deployed (deploy/systemd): the web workers do not run the reports worker's thread.
+                "RAYZAN_REPORTS_WORKER": "off"})
     if pg:
         env["DATABASE_URL"] = PG_URL
     else:

@@ -21,6 +21,8 @@ if settings.RAYZAN_REPORTS_WORKER == "thread":  # opinion groups and campaigns, 
 
     start_in_thread()
 
+from config.gc_tuning import tune_for_server  # noqa: E402
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
@@ -28,3 +30,6 @@ application = ProtocolTypeRouter(
             AuthMiddlewareStack(StaffTwoFactorSocketMiddleware(URLRouter(websocket_urlpatterns)))),
     }
 )
+
+if settings.RAYZAN_GC_TUNING:  # after everything is loaded (config/gc_tuning.py says why)
+    tune_for_server()

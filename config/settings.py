@@ -361,6 +361,8 @@ RAYZAN_REPEAT_SIMILARITY = float(os.environ.get("RAYZAN_REPEAT_SIMILARITY", "0.8
 # "thread" runs it inside the ASGI process (the embedded default); "off" when it runs as its own
 # service (`manage.py reports_worker`, production).
 RAYZAN_REPORTS_WORKER = os.environ.get("RAYZAN_REPORTS_WORKER", "thread")
+# Freeze the start-up heap out of the garbage collector's full passes (config/gc_tuning.py).
+RAYZAN_GC_TUNING = env_bool("RAYZAN_GC_TUNING", True)
 RAYZAN_RESPONSE_DAYS = int(os.environ.get("RAYZAN_RESPONSE_DAYS", "60"))  # official response due after closing
 RAYZAN_APPEAL_DAYS = int(os.environ.get("RAYZAN_APPEAL_DAYS", "30"))  # how long an author may appeal a decision
 # Days that data kept only for abuse handling and account set-up is kept (unconfirmed sign-ups);
