@@ -222,7 +222,7 @@ class Server:
                     "ws_fanout_floor:application"]
         if self.kind == "uvicorn":
             return [str(Path(PYTHON).with_name("uvicorn")), "--host", "127.0.0.1", "--port", str(self.port),
-                    "--log-level", "warning", "--no-access-log", "--ws", WS_IMPL,
+                    "--log-level", "warning", "--no-access-log", "--ws", WS_IMPL, "--ws-per-message-deflate", "false",
                     "config.asgi:application"]
         return [str(Path(PYTHON).with_name("daphne")), "-b", "127.0.0.1", "-p", str(self.port),
                 "config.asgi:application"]

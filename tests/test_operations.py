@@ -388,7 +388,8 @@ class UvicornWorker:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("uvicorn")), "--host", "127.0.0.1", "--port", str(self.port),
-             "--proxy-headers", "--no-access-log", "--timeout-graceful-shutdown", "20", "config.asgi:application"],
+             "--proxy-headers", "--no-access-log", "--ws-per-message-deflate", "false",
+             "--timeout-graceful-shutdown", "20", "config.asgi:application"],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
