@@ -25,6 +25,9 @@ for _database in DATABASES.values():  # noqa: F405
     _database.get("OPTIONS", {}).pop("pool", None)  # tests create and drop databases: no pool
 
 RAYZAN_REPORTS_WORKER = "off"  # tests run the worker's rounds themselves
+# A server process freezes its start-up heap out of the collector (config/gc_tuning.py); the
+# suite's process is not a server, and tests/test_operations.py checks the server's in its own.
+RAYZAN_GC_TUNING = False
 # Staff need two-factor sign-in in production settings (CI sets DATABASE_URL); the suite signs in
 # moderators and officials with force_login, so only tests/test_security.py turns it on.
 RAYZAN_REQUIRE_MFA_FOR_STAFF = False

@@ -488,3 +488,21 @@ def test_every_environment_variable_the_settings_read_is_documented_for_operator
     documented = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", (ROOT / "deploy" / "rayzan.env.example").read_text(),
                                 re.MULTILINE))
     assert read - documented == set(), "add them to deploy/rayzan.env.example"
+
+
+def test_a_server_process_freezes_its_start_up_heap_out_of_the_collector(tmp_path):
+    """config/gc_tuning.py: once the ASGI application (and every view) is loaded, the heap is
+    frozen and young collections are rarer: full collections no longer pause a worker with
+    many sockets for hundreds of milliseconds."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "RAYZAN_GC_TUNING"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", RAYZAN_VAR_DIR=str(tmp_path),
+               SECRET_KEY="gc-check-" + "x" * 50)
+    script = ("import gc, json; import config.asgi; "
+              "print(json.dumps({'frozen': gc.get_freeze_count(), 'young': gc.get_threshold()[0], "
+              "'views': 'consult.views' in __import__('sys').modules}))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    state = json.loads(result.stdout.strip().splitlines()[-1])
+    assert state["frozen"] > 100_000 and state["young"] == 10_000 and state["views"] is True
