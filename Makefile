@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup install migrate demo lint bench messages clean
+.PHONY: run test setup install migrate demo lint bench soak messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ demo: setup
 
 run: demo
 	@echo "Rayzan is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(VENV)/bin/uvicorn --host $(HOST) --port $(PORT) config.asgi:application
+	$(VENV)/bin/uvicorn --host $(HOST) --port $(PORT) --ws-per-message-deflate false config.asgi:application
 
 node_modules/axe-core/axe.min.js: package.json
 	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent && touch $@; \
@@ -43,7 +43,11 @@ test: install node_modules/axe-core/axe.min.js
 	$(VENV)/bin/pytest
 
 bench: setup
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/*.py; do [ "$$script" = bench/soak.py ] && continue; echo "== $$script"; $(PY) $$script || exit 1; done
+
+# 30 minutes of mixed traffic while a worker restarts every 5 (PostgreSQL and Redis); not in `bench`.
+soak: setup
+	$(PY) bench/soak.py
 
 # For developers changing user-facing text (needs GNU gettext's xgettext).
 messages: install
