@@ -220,20 +220,8 @@ def run_internal(env: dict, mode: str, arg: str) -> dict:
 # Outside Django: services, the servers and their memory
 # =============================================================================================
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def answers(host: str, port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
-        return True
-    return False
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# The same small helpers as the fan-out bench (this directory is on sys.path when run as a script).
+from ws_fanout import answers, free_port, log  # noqa: E402
 
 
 def pg_admin(sql: str) -> None:
