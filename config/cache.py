@@ -1,13 +1,25 @@
-"""Django's Redis cache, with one redis-py client per connection pool instead of one per call.
+"""Django's Redis cache, with one redis-py client and connection pool per worker process.
 
-Django's RedisCacheClient builds a new `redis.Redis` object for every cache operation, and each
-builds its table of about 170 response callbacks: measured in process, that was a third of a
-millisecond per operation, and a vote makes two. A redis-py client is safe to share between
-threads (each command takes a connection from the pool), so one per pool is kept and reused.
+Django keeps its cache backends in an asgiref `Local` that is context-local, not thread-local,
+so under ASGI every request (its own asyncio task and context) builds a new backend object.
+Django's RedisCache gives each object its own connection pools, so each request opened new TCP
+connections to Redis, with the HELLO and health-check round trips that go with them, and left
+the old ones for the garbage collector: a quarter of a vote's CPU in a uvicorn worker, and
+sockets churning on the Redis side. Here every backend object configured alike shares one
+client, made once per process (redis-py pools notice a fork and start over in the child).
+
+Django's RedisCacheClient also builds a new `redis.Redis` object for every cache operation,
+and each builds its table of about 170 response callbacks; the shared client keeps one
+`redis.Redis` per pool (safe between threads: each command takes a connection from the pool).
 Behaviour is otherwise Django's own.
 """
 
+import threading
+
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+_SHARED_CLIENTS: dict[tuple, "SharedClientRedisCacheClient"] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):
@@ -23,7 +35,19 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+def shared_client(servers, options: dict) -> SharedClientRedisCacheClient:
+    """The process's client for these servers and options, made on first use."""
+    key = (tuple(servers), repr(sorted(options.items())))
+    client = _SHARED_CLIENTS.get(key)
+    if client is None:
+        with _SHARED_LOCK:
+            client = _SHARED_CLIENTS.get(key)
+            if client is None:
+                client = _SHARED_CLIENTS[key] = SharedClientRedisCacheClient(servers, **options)
+    return client
+
+
 class SharedClientRedisCache(RedisCache):
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = SharedClientRedisCacheClient
+    @property
+    def _cache(self):
+        return shared_client(self._servers, self._options)

@@ -1,6 +1,7 @@
 """config.cache: Django's Redis cache with one shared redis-py client per pool. It must behave
 as Django's own backend does, from many threads at once."""
 
+import contextvars
 import os
 import socket
 import threading
@@ -59,3 +60,23 @@ def test_counters_are_exact_from_many_threads(redis_cache):
     for thread in threads:
         thread.join()
     assert int(redis_cache.get("shared-counter")) == 1600
+
+
+def test_backends_made_for_separate_requests_share_one_connection_pool(redis_cache):
+    """Django makes a new cache backend in every request's context under ASGI. They must not each
+    open their own connections to Redis: a worker would connect anew on every request."""
+
+    def in_a_request_of_its_own():
+        backend = caches["default"]
+        backend.set("a", 1, timeout=30)
+        return backend
+
+    def connections(pool):
+        return len(pool._available_connections) + len(pool._in_use_connections)
+
+    pool = in_a_request_of_its_own()._cache.get_client(write=True).connection_pool
+    before = connections(pool)
+    backends = [contextvars.Context().run(in_a_request_of_its_own) for _ in range(5)]
+    assert len({id(backend) for backend in backends}) == 5
+    assert {backend._cache.get_client(write=True).connection_pool for backend in backends} == {pool}
+    assert connections(pool) == before  # one request at a time: no new connection was needed
