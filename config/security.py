@@ -156,17 +156,13 @@ class StaffTwoFactorSocketMiddleware(BaseMiddleware):
 
 
 def _api_user(request):
-    """The session's user or, for scripts, the token's (DRF authenticates only later, in the view)."""
+    """The session's user or, for scripts, the token's (DRF authenticates only later, in the
+    view, and then reuses this lookup)."""
     if request.user.is_authenticated:
         return request.user
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    keyword, _sep, key = header.partition(" ")
-    if keyword != "Token" or not key.strip():
-        return None
-    from rest_framework.authtoken.models import Token
+    from consult.api_auth import token_user
 
-    token = Token.objects.select_related("user").filter(key=key.strip()).first()
-    return token.user if token and token.user.is_active else None
+    return token_user(request)
 
 
 def admin_login(request):

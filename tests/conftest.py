@@ -1,6 +1,15 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache. Cached roles, assignments and write limits are
+    keyed by ids, and SQLite hands a rolled-back test's ids out again to the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def site_tree(db):
     """Home and consultation index pages in fa and en, published, with the default Site."""
