@@ -14,7 +14,7 @@ transactions (config.settings), so its writers queue instead.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,45 +72,82 @@ def _value(value, allowed: dict) -> int:
 
 # --- the vote write, shared by comments and statements ---------------------------------------
 
-def _counted(model, pk: int, counters: dict, *, add=None, remove=None) -> dict | None:
-    """Move the cached counters in the database and return their new values.
+class _VoteSQL:
+    """The vote write's statements, written out once per process from the models' metadata.
 
-    One `UPDATE … RETURNING` (PostgreSQL, and SQLite since 3.35) does the arithmetic and reads
-    the result back in the same statement, so the answer is exactly what this transaction
-    wrote, with no second query."""
-    deltas = {counters[add]: 1} if add is not None else {}
-    if remove is not None:
-        deltas[counters[remove]] = deltas.get(counters[remove], 0) - 1
-    deltas = {column: delta for column, delta in deltas.items() if delta}
-    if not deltas:
-        return None
-    qn = connection.ops.quote_name
-    columns = list(counters.values())
-    assignments = ", ".join(f"{qn(column)} = {qn(column)} + %s" for column in deltas)
-    # Table and column names come from the model, never from input; the values are bound.
-    sql = (f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {qn(model._meta.pk.column)} = %s "  # noqa: S608
-           f"RETURNING {', '.join(qn(column) for column in columns)}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*deltas.values(), pk])
+    Every vote runs them, and composing them with the ORM (a locking read, a model save) cost
+    more CPU than the database took to run them (bench/participation.py). Table and column names
+    come from the models, never from input; every value is bound. Datetimes are adapted for the
+    database exactly as the ORM adapts them."""
+
+    def __init__(self, vote_model, target_model, target_field: str, counters: dict):
+        qn = connection.ops.quote_name
+        votes, targets = qn(vote_model._meta.db_table), qn(target_model._meta.db_table)
+        target, voter, value = qn(target_field), qn("voter_id"), qn("value")
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        self.counters = counters
+        self.columns = list(counters.values())
+        self.find = f"SELECT {qn('id')}, {value} FROM {votes} WHERE {target} = %s AND {voter} = %s{lock}"  # noqa: S608
+        self.insert = (f"INSERT INTO {votes} ({target}, {voter}, {value}, {qn('created_at')}, {qn('updated_at')}) "  # noqa: S608
+                       "VALUES (%s, %s, %s, %s, %s)")
+        self.change = f"UPDATE {votes} SET {value} = %s, {qn('updated_at')} = %s WHERE {qn('id')} = %s"  # noqa: S608
+        self.delete = f"DELETE FROM {votes} WHERE {qn('id')} = %s"  # noqa: S608
+        self.read_counters = (f"SELECT {', '.join(qn(c) for c in self.columns)} FROM {targets} "  # noqa: S608
+                              f"WHERE {qn(target_model._meta.pk.column)} = %s")
+        self.move_template = (f"UPDATE {targets} SET {{assignments}} WHERE {qn(target_model._meta.pk.column)} = %s "  # noqa: S608
+                              f"RETURNING {', '.join(qn(c) for c in self.columns)}")
+        self.qn = qn
+
+    def move(self, cursor, pk: int, *, add=None, remove=None) -> dict | None:
+        """Move the cached counters and return their new values.
+
+        One `UPDATE … RETURNING` (PostgreSQL, and SQLite since 3.35) does the arithmetic and reads
+        the result back in the same statement, so the answer is exactly what this transaction
+        wrote, with no second query."""
+        deltas = {self.counters[add]: 1} if add is not None else {}
+        if remove is not None:
+            deltas[self.counters[remove]] = deltas.get(self.counters[remove], 0) - 1
+        deltas = {column: delta for column, delta in deltas.items() if delta}
+        if not deltas:
+            return None
+        assignments = ", ".join(f"{self.qn(column)} = {self.qn(column)} + %s" for column in deltas)
+        cursor.execute(self.move_template.format(assignments=assignments), [*deltas.values(), pk])
         row = cursor.fetchone()
-    return dict(zip(columns, row, strict=True)) if row else None
+        return dict(zip(self.columns, row, strict=True)) if row else None
+
+    def current(self, pk: int) -> dict | None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.read_counters, [pk])
+            row = cursor.fetchone()
+        return dict(zip(self.columns, row, strict=True)) if row else None
 
 
-def _cast(vote_model: type[models.Model], target_model, target_field: str, target, voter, value: int,
-          counters: dict) -> dict | None:
+_VOTE_SQL: dict[tuple, _VoteSQL] = {}
+
+
+def _vote_sql(vote_model, target_model, target_field: str, counters: dict) -> _VoteSQL:
+    key = (connection.alias, vote_model, target_model)
+    sql = _VOTE_SQL.get(key)
+    if sql is None:
+        sql = _VOTE_SQL[key] = _VoteSQL(vote_model, target_model, target_field, counters)
+    return sql
+
+
+def _cast(sql: _VoteSQL, target, voter, value: int) -> dict | None:
     """Record the vote; returns the new counters, or None when nothing changed."""
-    lookup = {target_field: target.pk, "voter_id": voter.pk}
     for attempt in range(1, CAST_ATTEMPTS + 1):
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         try:
-            with transaction.atomic():
-                vote = vote_model.objects.select_for_update().filter(**lookup).first()
-                if vote is None:
-                    vote_model.objects.create(**lookup, value=value)
-                    return _counted(target_model, target.pk, counters, add=value)
-                if vote.value != value:
-                    previous = vote.value
-                    vote_model.objects.filter(pk=vote.pk).update(value=value, updated_at=timezone.now())
-                    return _counted(target_model, target.pk, counters, add=value, remove=previous)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql.find, [target.pk, voter.pk])
+                found = cursor.fetchone()
+                if found is None:
+                    cursor.execute(sql.insert, [target.pk, voter.pk, value, now, now])
+                    return sql.move(cursor, target.pk, add=value)
+                vote_id, previous = found
+                if previous != value:
+                    cursor.execute(sql.change, [value, now, vote_id])
+                    return sql.move(cursor, target.pk, add=value, remove=previous)
             return None
         except IntegrityError:
             if attempt == CAST_ATTEMPTS:
@@ -118,22 +155,21 @@ def _cast(vote_model: type[models.Model], target_model, target_field: str, targe
     return None
 
 
-def _withdraw(vote_model, target_model, target_field: str, target, voter, counters: dict) -> dict | None:
-    with transaction.atomic():
-        vote = vote_model.objects.select_for_update().filter(**{target_field: target.pk, "voter_id": voter.pk}).first()
-        if vote is None:
+def _withdraw(sql: _VoteSQL, target, voter) -> dict | None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.find, [target.pk, voter.pk])
+        found = cursor.fetchone()
+        if found is None:
             return None
-        vote.delete()
-        return _counted(target_model, target.pk, counters, remove=vote.value)
+        vote_id, previous = found
+        cursor.execute(sql.delete, [vote_id])
+        return sql.move(cursor, target.pk, remove=previous)
 
 
-def _refresh(obj, counters: dict, fresh: dict | None) -> None:
+def _refresh(obj, sql: _VoteSQL, fresh: dict | None) -> None:
     """Put the counters on `obj`: those the write returned, else re-read (nothing changed)."""
-    if fresh is None:
-        obj.refresh_from_db(fields=list(counters.values()))
-    else:
-        for column, value in fresh.items():
-            setattr(obj, column, value)
+    for column, value in (fresh or sql.current(obj.pk) or {}).items():
+        setattr(obj, column, value)
 
 
 # --- comments --------------------------------------------------------------------------------
@@ -147,8 +183,9 @@ def comment_vote_cast(*, actor, comment: Comment, value: int) -> Comment:
         raise _comment_refusal(actor, comment)
     value = _value(value, COMMENT_COUNTERS)
     ratelimit.check(user_id=actor.pk, action="vote")
-    fresh = _cast(CommentVote, Comment, "comment_id", comment, actor, value, COMMENT_COUNTERS)
-    _refresh(comment, COMMENT_COUNTERS, fresh)
+    sql = _vote_sql(CommentVote, Comment, "comment_id", COMMENT_COUNTERS)
+    fresh = _cast(sql, comment, actor, value)
+    _refresh(comment, sql, fresh)
     if fresh is not None:
         readcache.discussion_changed(comment.page_id)
         events.tally_changed(comment.page_id, f"comment:{comment.pk}")
@@ -159,8 +196,9 @@ def comment_vote_withdraw(*, actor, comment: Comment) -> Comment:
     if not actor.has_perm("voting.vote_comment", comment):
         raise _comment_refusal(actor, comment)
     ratelimit.check(user_id=actor.pk, action="vote")
-    fresh = _withdraw(CommentVote, Comment, "comment_id", comment, actor, COMMENT_COUNTERS)
-    _refresh(comment, COMMENT_COUNTERS, fresh)
+    sql = _vote_sql(CommentVote, Comment, "comment_id", COMMENT_COUNTERS)
+    fresh = _withdraw(sql, comment, actor)
+    _refresh(comment, sql, fresh)
     if fresh is not None:
         readcache.discussion_changed(comment.page_id)
         events.tally_changed(comment.page_id, f"comment:{comment.pk}")
@@ -175,8 +213,9 @@ def statement_vote_cast(*, actor, statement: Statement, value: int) -> Statement
         raise _statement_refusal(actor, statement)
     value = _value(value, STATEMENT_COUNTERS)
     ratelimit.check(user_id=actor.pk, action="vote")
-    fresh = _cast(StatementVote, Statement, "statement_id", statement, actor, value, STATEMENT_COUNTERS)
-    _refresh(statement, STATEMENT_COUNTERS, fresh)
+    sql = _vote_sql(StatementVote, Statement, "statement_id", STATEMENT_COUNTERS)
+    fresh = _cast(sql, statement, actor, value)
+    _refresh(statement, sql, fresh)
     if fresh is not None:
         events.tally_changed(statement.page_id, f"statement:{statement.pk}")
     return statement
@@ -186,8 +225,9 @@ def statement_vote_withdraw(*, actor, statement: Statement) -> Statement:
     if not actor.has_perm("voting.vote_statement", statement):
         raise _statement_refusal(actor, statement)
     ratelimit.check(user_id=actor.pk, action="vote")
-    fresh = _withdraw(StatementVote, Statement, "statement_id", statement, actor, STATEMENT_COUNTERS)
-    _refresh(statement, STATEMENT_COUNTERS, fresh)
+    sql = _vote_sql(StatementVote, Statement, "statement_id", STATEMENT_COUNTERS)
+    fresh = _withdraw(sql, statement, actor)
+    _refresh(statement, sql, fresh)
     if fresh is not None:
         events.tally_changed(statement.page_id, f"statement:{statement.pk}")
     return statement
