@@ -13,14 +13,15 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from consult.roles import has_role
-from moderation.rules import assigned_page_ids
+from consult.roles import has_role, roles_key
+from moderation.rules import assigned_page_ids, assignments_key
 
 # Path prefix -> directives that replace the site's policy for that path.
 CSP_RELAXATIONS = {
@@ -98,8 +99,21 @@ def is_staff_member(user) -> bool:
     """Anyone who can moderate, answer officially, edit or administer: all need two factors."""
     if user is None or not user.is_authenticated:
         return False
-    return (user.is_staff or user.is_superuser or has_role(user, *STAFF_ROLES)
-            or bool(assigned_page_ids(user)))
+    if user.is_staff or user.is_superuser:
+        return True
+    _read_cached_staff_facts(user)
+    return has_role(user, *STAFF_ROLES) or bool(assigned_page_ids(user))
+
+
+def _read_cached_staff_facts(user) -> None:
+    """Fetch the person's cached roles and moderator assignments in one cache round trip (every
+    API request asks for both); consult.roles and moderation.rules read them from the user
+    object then, and only what was not cached is looked up by them as usual."""
+    if hasattr(user, "_rayzan_roles") or hasattr(user, "_rayzan_moderated_pages"):
+        return
+    keys = {roles_key(user.pk): "_rayzan_roles", assignments_key(user.pk): "_rayzan_moderated_pages"}
+    for key, value in cache.get_many(list(keys)).items():
+        setattr(user, keys[key], frozenset(value))
 
 
 def has_two_factor(user) -> bool:

@@ -5,12 +5,13 @@ validates, then counts against the rate limit, then writes. The HTML forms and t
 these, so they cannot diverge.
 
 Tallies stay exact under concurrency: the vote row (one per person, a UniqueConstraint) and the
-cached counters on the voted object change in one transaction, the counters as `col = col + 1` (what F() emits) so the
-database does the arithmetic. An existing vote row is locked (select_for_update) before it is
-read; two first votes by the same person racing on PostgreSQL meet at the unique index, and
-the loser retries in a fresh transaction, now finding the winner's row (a few attempts, since
-that row may itself be withdrawn and re-cast meanwhile; every retry means another write won). SQLite runs IMMEDIATE
-transactions (config.settings), so its writers queue instead.
+cached counters on the voted object change in one transaction, the counters as `col = col + 1`
+so the database does the arithmetic. A vote is inserted unless the person's row exists (ON
+CONFLICT DO NOTHING: two first votes by the same person racing on PostgreSQL meet at the unique
+index, and the second waits for the first to commit, then finds its row); an existing row is
+locked (SELECT … FOR UPDATE) before it is read and changed. SQLite runs IMMEDIATE transactions
+(config.settings), so its writers queue instead. The statements are written out once per
+process (_VoteSQL), because composing them with the ORM cost more than running them.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -88,8 +89,10 @@ class _VoteSQL:
         self.counters = counters
         self.columns = list(counters.values())
         self.find = f"SELECT {qn('id')}, {value} FROM {votes} WHERE {target} = %s AND {voter} = %s{lock}"  # noqa: S608
+        # A first vote is the common case: one statement. When the person's vote is already
+        # there (older, or just committed by a racing request of theirs) it does nothing.
         self.insert = (f"INSERT INTO {votes} ({target}, {voter}, {value}, {qn('created_at')}, {qn('updated_at')}) "  # noqa: S608
-                       "VALUES (%s, %s, %s, %s, %s)")
+                       f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT ({target}, {voter}) DO NOTHING RETURNING {qn('id')}")
         self.change = f"UPDATE {votes} SET {value} = %s, {qn('updated_at')} = %s WHERE {qn('id')} = %s"  # noqa: S608
         self.delete = f"DELETE FROM {votes} WHERE {qn('id')} = %s"  # noqa: S608
         self.read_counters = (f"SELECT {', '.join(qn(c) for c in self.columns)} FROM {targets} "  # noqa: S608
@@ -134,25 +137,27 @@ def _vote_sql(vote_model, target_model, target_field: str, counters: dict) -> _V
 
 
 def _cast(sql: _VoteSQL, target, voter, value: int) -> dict | None:
-    """Record the vote; returns the new counters, or None when nothing changed."""
-    for attempt in range(1, CAST_ATTEMPTS + 1):
+    """Record the vote; returns the new counters, or None when nothing changed.
+
+    The insert does nothing when this person's vote is already there (committed by a request
+    that won the race, or older): then that row is locked and changed. Should it be withdrawn
+    between the two statements, the insert is tried again."""
+    for _attempt in range(CAST_ATTEMPTS):
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql.find, [target.pk, voter.pk])
-                found = cursor.fetchone()
-                if found is None:
-                    cursor.execute(sql.insert, [target.pk, voter.pk, value, now, now])
-                    return sql.move(cursor, target.pk, add=value)
-                vote_id, previous = found
-                if previous != value:
-                    cursor.execute(sql.change, [value, now, vote_id])
-                    return sql.move(cursor, target.pk, add=value, remove=previous)
-            return None
-        except IntegrityError:
-            if attempt == CAST_ATTEMPTS:
-                raise
-    return None
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql.insert, [target.pk, voter.pk, value, now, now])
+            if cursor.fetchone() is not None:
+                return sql.move(cursor, target.pk, add=value)
+            cursor.execute(sql.find, [target.pk, voter.pk])
+            found = cursor.fetchone()
+            if found is None:
+                continue
+            vote_id, previous = found
+            if previous == value:
+                return None
+            cursor.execute(sql.change, [value, now, vote_id])
+            return sql.move(cursor, target.pk, add=value, remove=previous)
+    raise IntegrityError(f"a vote on {target.pk} by {voter.pk} kept changing under this request")
 
 
 def _withdraw(sql: _VoteSQL, target, voter) -> dict | None:
