@@ -93,6 +93,17 @@ class _VoteSQL:
         # there (older, or just committed by a racing request of theirs) it does nothing.
         self.insert = (f"INSERT INTO {votes} ({target}, {voter}, {value}, {qn('created_at')}, {qn('updated_at')}) "  # noqa: S608
                        f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT ({target}, {voter}) DO NOTHING RETURNING {qn('id')}")
+        # PostgreSQL runs a first vote and its count as one statement, atomic on its own: no
+        # BEGIN and COMMIT round trips. When the vote is already there it changes nothing and
+        # answers no row, and the general path below takes over.
+        self.first_vote = {}
+        if connection.vendor == "postgresql":
+            pk = qn(target_model._meta.pk.column)
+            for choice, column in counters.items():
+                self.first_vote[choice] = (
+                    f"WITH added AS ({self.insert}) UPDATE {targets} SET {qn(column)} = {qn(column)} + 1 "  # noqa: S608
+                    f"WHERE {pk} = %s AND EXISTS (SELECT 1 FROM added) "
+                    f"RETURNING {', '.join(qn(c) for c in counters.values())}")
         self.change = f"UPDATE {votes} SET {value} = %s, {qn('updated_at')} = %s WHERE {qn('id')} = %s"  # noqa: S608
         self.delete = f"DELETE FROM {votes} WHERE {qn('id')} = %s"  # noqa: S608
         self.read_counters = (f"SELECT {', '.join(qn(c) for c in self.columns)} FROM {targets} "  # noqa: S608
@@ -142,12 +153,22 @@ def _cast(sql: _VoteSQL, target, voter, value: int) -> dict | None:
     The insert does nothing when this person's vote is already there (committed by a request
     that won the race, or older): then that row is locked and changed. Should it be withdrawn
     between the two statements, the insert is tried again."""
-    for _attempt in range(CAST_ATTEMPTS):
+    known_to_exist = False
+    if value in sql.first_vote:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(sql.first_vote[value], [target.pk, voter.pk, value, now, now, target.pk])
+            row = cursor.fetchone()
+        if row is not None:
+            return dict(zip(sql.columns, row, strict=True))
+        known_to_exist = True
+    for attempt in range(CAST_ATTEMPTS):
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql.insert, [target.pk, voter.pk, value, now, now])
-            if cursor.fetchone() is not None:
-                return sql.move(cursor, target.pk, add=value)
+            if not (known_to_exist and attempt == 0):
+                cursor.execute(sql.insert, [target.pk, voter.pk, value, now, now])
+                if cursor.fetchone() is not None:
+                    return sql.move(cursor, target.pk, add=value)
             cursor.execute(sql.find, [target.pk, voter.pk])
             found = cursor.fetchone()
             if found is None:
