@@ -1,4 +1,4 @@
-"""Django's ASGI handler with the middleware chain run in one thread hop per request.
+"""Django's ASGI handler with each request served in one thread hop.
 
 Django's ASGIHandler builds its chain in async mode. Every middleware we use (Django's own,
 WhiteNoise, allauth, Wagtail's redirects) is a sync middleware that is merely async-capable:
@@ -8,7 +8,13 @@ are sync anyway. Measured in process on PostgreSQL, a vote cost 22.7 ms of CPU t
 against 12.4 ms through the WSGI handler (bench/participation.py has the server figures).
 
 Here the chain is built as WSGI builds it, fully sync, and the event loop enters it once per
-request with `sync_to_async(thread_sensitive=True)`. Under ASGI every request has its own
+request with `sync_to_async(thread_sensitive=True)`. Django's own handle() makes two more hops
+for the signals around a request (request_started before the chain, and request_finished from
+response.close() after sending) and runs a disconnect listener beside every request; here
+both signals run in the same hop as the chain, and a response held in memory is closed
+(request_finished: the database connection goes back to the pool) before its bytes are sent.
+Streamed responses are closed after sending, and stop when the client disconnects, as in
+Django. Under ASGI every request has its own
 thread-sensitive context, so requests still run concurrently, exactly as they did before.
 What is lost is native async views over HTTP; we have none (WebSockets go through Channels,
 not through this handler). If one is ever added, it still works: Django wraps it with
@@ -24,10 +30,16 @@ request_finished handlers still run on the request's own thread, so each request
 returns its database connection as before.
 """
 
+import asyncio
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import ThreadSensitiveContext
-from django.core.handlers.asgi import ASGIHandler
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse
+from django.urls import set_script_prefix
 
 IDLE_THREADS_KEPT = 32
 
@@ -59,9 +71,8 @@ class SyncChainASGIHandler(ASGIHandler):
         self.threads = RequestThreads()
 
     def load_middleware(self, is_async=False):
+        # As the WSGI handler builds it: get_response() runs the whole chain synchronously.
         super().load_middleware(is_async=False)
-        self._middleware_chain = self.adapt_method_mode(
-            True, self._middleware_chain, method_is_async=False, name="the middleware chain")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -72,6 +83,51 @@ class SyncChainASGIHandler(ASGIHandler):
                 await self.handle(scope, receive, send)
         finally:
             self.threads.give_back(executor)
+
+    async def handle(self, scope, receive, send):
+        """Django's ASGIHandler.handle, with the request served in one hop to its thread."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        try:
+            response, closed = await sync_to_async(self.serve, thread_sensitive=True)(scope, body_file)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+            if response.streaming:
+                await self.send_until_disconnect(response, receive, send)
+            else:
+                with contextlib.suppress(asyncio.CancelledError):  # the client went away
+                    await self.send_response(response, send)
+            if not closed:
+                await sync_to_async(response.close, thread_sensitive=True)()
+        finally:
+            body_file.close()
+
+    def serve(self, scope, body_file) -> tuple:
+        """On the request's thread: request_started, the middleware chain and view, and for a
+        response held in memory its close(), which sends request_finished and so returns the
+        database connection before the bytes go out. Returns (response, closed)."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        response = error_response if request is None else self.get_response(request)
+        if response.streaming:
+            return response, False
+        response.close()
+        return response, True
+
+    async def send_until_disconnect(self, response, receive, send):
+        """A streamed response (an export) stops when the client disconnects, as in Django."""
+        sending = asyncio.create_task(self.send_response(response, send))
+        listening = asyncio.create_task(self.listen_for_disconnect(receive))
+        await asyncio.wait([sending, listening], return_when=asyncio.FIRST_COMPLETED)
+        for task in (listening, sending):
+            if not task.done():
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RequestAborted):
+                await task
 
 
 def get_asgi_application() -> SyncChainASGIHandler:
