@@ -34,3 +34,10 @@ def test_a_counter_with_a_timeout_expires():
     time.sleep(1.1)
     assert cache.get("ops:a") is None
     assert incr_with_floor("ops:a", initial=0, timeout=1) == 1
+
+
+def test_a_counter_without_a_timeout_lives_on_and_holds_large_floors():
+    """The read cache's page versions start at a random 62-bit number and never expire."""
+    assert incr_with_floor("ops:b", initial=2**62, timeout=None) == 2**62 + 1
+    time.sleep(1.1)  # a lifetime of 0 would have ended it
+    assert cache.get("ops:b") == 2**62 + 1
