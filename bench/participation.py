@@ -492,6 +492,20 @@ def server_rss_mb(proc: subprocess.Popen) -> float | None:
     return None
 
 
+def speed_probe() -> float:
+    """CPU seconds for a fixed pure-Python loop, best of three: the same on an idle machine
+    from run to run, and higher when the host lends this virtual machine less than full cores.
+    Reported beside each load phase, so figures from a slowed host can be told apart."""
+    best = None
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        elapsed = time.process_time() - started
+        best = elapsed if best is None else min(best, elapsed)
+    return round(best * 1000, 1)
+
+
 def bench_database(db: str, scale: dict, port: int, workers: int = 1, server: str = "daphne") -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"rayzan-bench-{db}-"))
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SQLITE_PATH"}}
@@ -569,7 +583,9 @@ def bench_database(db: str, scale: dict, port: int, workers: int = 1, server: st
             return ("PUT", f"/api/v1/comments/{rngs[i].choice(ids)}/vote/", body,
                     {"Authorization": f"Token {tokens[i % len(tokens)]}", "Content-Type": "application/json"})
 
+        probe_before = speed_probe()
         result["votes"] = load(ports, VOTE_CLIENTS, seconds, vote, db)
+        result["votes"]["speed_probe_ms"] = [probe_before, speed_probe()]
         facts["server_rss_mb"] = [server_rss_mb(server) for server in servers]
         for server in servers:
             stop_server(server)
@@ -672,6 +688,8 @@ def report(db: str, run: dict, facts: dict) -> None:
         peaks = {k: r[k]["load"]["peak_db_connections"] for k in ("page", "api")}
         peaks["votes"] = r["votes"]["peak_db_connections"]
         print(f"   peak PostgreSQL connections during the load phases: {peaks}")
+    print(f"   speed probe before/after the vote storm: {r['votes'].get('speed_probe_ms')} ms CPU for a fixed "
+          "loop (higher = the host gave this machine less CPU; compare runs only at similar values)")
     print("   (server time = latency seen by one sequential keep-alive client over loopback; the load clients "
           "share the machine's cores with the server)")
 
