@@ -62,7 +62,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -221,7 +220,12 @@ def run_internal(env: dict, mode: str, arg: str) -> dict:
 # =============================================================================================
 
 # The same small helpers as the fan-out bench (this directory is on sys.path when run as a script).
+from participation import redis_answers as redis_answers_at  # noqa: E402
 from ws_fanout import answers, free_port, log  # noqa: E402
+
+
+def redis_answers() -> bool:
+    return redis_answers_at(REDIS_URL)
 
 
 def pg_admin(sql: str) -> None:
@@ -237,16 +241,6 @@ def pg_database() -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"unexpected database name {name!r}")
     return name
-
-
-def redis_answers() -> bool:
-    parts = urlsplit(REDIS_URL)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=2) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def tree_usage(pid: int) -> tuple[int, float]:
