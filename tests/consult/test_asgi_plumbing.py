@@ -98,3 +98,75 @@ def test_without_a_server_loop_a_tally_is_sent_at_once(monkeypatch):
     worker.start()
     worker.join()
     assert sent == [(7, {"type": "live.tally", "targets": ["comment:3"]})]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_each_request_starts_and_finishes_once_and_a_streamed_export_arrives_whole():
+    """config.asgi_handler serves a request in one hop: request_started and request_finished
+    (which returns the database connection) each fire exactly once, for a response held in
+    memory and for a streamed one (an export, read from the database while it is sent)."""
+    from django.core import signals
+    from django.test import Client
+
+    from tests import factories
+
+    def setup():
+        page = factories.consultation(factories_index())
+        author = factories.participant("Streamer")
+        for n in range(30):
+            factories.comment(page, author, text=f"Streamed comment {n}")
+        official = factories.participant("Official", roles=["official"])
+        client = Client()
+        client.force_login(official)
+        return page.pk, client.cookies["sessionid"].value
+
+    def factories_index():
+        from consult.site_tree import ensure_site_tree
+
+        return ensure_site_tree().indexes["en"]
+
+    page_id, session = await sync_to_async(setup)()
+    fired = []
+
+    def started(**kwargs):
+        fired.append(("started", threading.get_ident()))
+
+    def finished(**kwargs):
+        fired.append(("finished", threading.get_ident()))
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        for path, streamed in ((f"/api/v1/consultations/{page_id}/comments/", False),
+                               (f"/en/reports/{page_id}/export/comments.csv", True)):
+            fired.clear()
+            response = await _served(path, [(b"host", b"localhost"), (b"cookie", f"sessionid={session}".encode())])
+            assert response["status"] == 200, (path, response["body"][:300])
+            assert [event for event, _thread in fired] == ["started", "finished"]
+            assert fired[0][1] == fired[1][1]  # both on the request's own thread
+            if streamed:
+                assert response["body"].count(b"Streamed comment") == 30
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+
+
+async def _served(path: str, headers: list) -> dict:
+    """The whole answer, streamed or not (channels' HttpCommunicator wants a body in every
+    message, and Django ends a stream with an empty one)."""
+    from asgiref.testing import ApplicationCommunicator
+
+    scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "scheme": "http", "headers": headers,
+             "client": ("127.0.0.1", 5000), "server": ("localhost", 80)}
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await communicator.receive_output(10)
+    body = b""
+    while True:
+        message = await communicator.receive_output(10)
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    await communicator.wait(10)
+    return {"status": start["status"], "body": body}
