@@ -224,6 +224,28 @@ from participation import redis_answers as redis_answers_at  # noqa: E402
 from ws_fanout import answers, free_port, log  # noqa: E402
 
 
+def connect_errors() -> tuple:
+    """What a socket client sees when it cannot connect (the server restarting, a refused handshake)."""
+    import websockets
+
+    return (OSError, TimeoutError, websockets.InvalidHandshake, websockets.InvalidStatus, ValueError)
+
+
+def socket_errors() -> tuple:
+    import websockets
+
+    return (websockets.ConnectionClosed, *connect_errors())
+
+
+def close_code(exc: BaseException):
+    """The close code a socket ended with (1006 when none came), or "connect: <error>"."""
+    import websockets
+
+    if isinstance(exc, websockets.ConnectionClosed):
+        return exc.rcvd.code if exc.rcvd else 1006
+    return f"connect: {type(exc).__name__}"
+
+
 def redis_answers() -> bool:
     return redis_answers_at(REDIS_URL)
 
@@ -639,12 +661,11 @@ async def _listen(listener: Listener, ports: list[int], page_id: int, rng: rando
                 code = ws.close_code
         except asyncio.CancelledError:
             raise
-        except websockets.ConnectionClosed as exc:
-            code = exc.rcvd.code if exc.rcvd else 1006
-        except (OSError, TimeoutError, websockets.InvalidHandshake, websockets.InvalidStatus, ValueError) as exc:
-            code = f"connect: {type(exc).__name__}"
-            listener.refused += 1
-            failures += 1
+        except socket_errors() as exc:
+            code = close_code(exc)
+            if isinstance(exc, connect_errors()):
+                listener.refused += 1
+                failures += 1
         finally:
             if going_home is not None:
                 going_home.cancel()
@@ -742,11 +763,10 @@ async def _socket_voter(number: int, session: str, cfg: dict, counts: dict, stop
                 code = ws.close_code
         except asyncio.CancelledError:
             raise
-        except websockets.ConnectionClosed as exc:
-            code = exc.rcvd.code if exc.rcvd else 1006
-        except (OSError, TimeoutError, websockets.InvalidHandshake, websockets.InvalidStatus, ValueError) as exc:
-            code = f"connect: {type(exc).__name__}"
-            failures += 1
+        except socket_errors() as exc:
+            code = close_code(exc)
+            if isinstance(exc, connect_errors()):
+                failures += 1
         counts["unanswered"] += len(pending)
         if stop_at.is_set():
             return
