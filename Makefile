@@ -26,7 +26,7 @@ demo: setup
 
 run: demo
 	@echo "Rayzan is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(VENV)/bin/uvicorn --host $(HOST) --port $(PORT) --ws-per-message-deflate false config.asgi:application
+	$(VENV)/bin/uvicorn --host $(HOST) --port $(PORT) --ws-per-message-deflate false --ws-max-size 131072 config.asgi:application
 
 node_modules/axe-core/axe.min.js: package.json
 	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent && touch $@; \

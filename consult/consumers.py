@@ -12,8 +12,8 @@ Client frames (optional fast path; the REST API stays primary): `{"type": "vote"
 `{"type": "statement", ...}` are handled by the commands in settings.RAYZAN_LIVE_COMMANDS, which
 call the same services as the API, so permissions, validation and rate limits are identical;
 each is answered with an `ack`. Bad frames get an error ack, never an exception. Limits per
-socket: 10 messages a second (burst 20), 64 KB a frame, and a socket that keeps breaking them
-is closed with 4429; 5 sockets per signed-in person (close 4409); a socket whose outbox fills
+socket: 10 messages a second (burst 20), 64 KB a frame, and a socket that breaks them more than
+20 times within a minute is closed with 4429; 5 sockets per signed-in person (close 4409); a socket whose outbox fills
 because it stopped reading is closed with 4008 and resumes by `seq`. When the person's sign-in
 ends (consult.sockets.sign_in_ended) the socket is closed with 4401, and the client reconnects.
 """
@@ -51,6 +51,7 @@ MAX_FRAME_BYTES = 64 * 1024
 MAX_REF_CHARS = 64
 RATE_PER_SECOND, RATE_BURST = 10.0, 20.0
 MAX_STRIKES = 20           # refused frames (over the rate, malformed, oversize) before the socket is closed
+STRIKE_WINDOW = 60.0       # ... within this many seconds: a long-lived client's rare mistakes never add up
 OUTBOX_LIMIT = 2000        # frames waiting for a client that is not reading
 
 
@@ -147,7 +148,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_seq = 0
         self.ready = False
         self.closing = False
-        self.tokens, self.tokens_at, self.strikes = RATE_BURST, time.monotonic(), 0
+        self.tokens, self.tokens_at, self.strikes = RATE_BURST, time.monotonic(), []
         self.socket_key = None
         page_id = self.scope["url_route"]["kwargs"]["page_id"]
         # Accept before any database work: the client then sees a WebSocket close code it can
@@ -286,8 +287,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _refuse(self, ref, code: str, message) -> None:
         """An error ack for a frame that broke the rules; too many and the socket is closed."""
-        self.strikes += 1
-        if self.strikes > MAX_STRIKES:
+        now = time.monotonic()
+        self.strikes = [t for t in self.strikes if now - t < STRIKE_WINDOW] + [now]
+        if len(self.strikes) > MAX_STRIKES:
             self.closing = True
             await self.close(code=CLOSE_ABUSE)
             return

@@ -35,7 +35,7 @@ REPLAY_BATCH = 500
 TALLY_SEND_SECONDS = 0.1  # a worker sends the tallies that moved at most this often, per page
 
 DURABLE_TYPES = frozenset({"comment.created", "comment.updated", "comment.removed", "statement.created",
-                           "response.published", "roundtable.state"})
+                           "statement.updated", "statement.removed", "response.published", "roundtable.state"})
 
 
 def group_name(page_id: int) -> str:

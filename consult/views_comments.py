@@ -93,6 +93,8 @@ def _render_discussion(request, page, section, section_id, form, status=None):
     if not sorting.is_valid():
         raise BadRequest(_("Choose one of the ways of sorting shown on the page."))
     sort = sorting.cleaned_data.get("sort") or "newest"
+    # the seq first: an event committed while the list is read is then announced, not lost
+    live_seq = events.current_seq(page.pk)
     try:
         threads = selectors.comment_threads(page=page, section_id=section_id, viewer=request.user, sort=sort,
                                             number=sorting.cleaned_data.get("page") or 1)
@@ -104,7 +106,7 @@ def _render_discussion(request, page, section, section_id, form, status=None):
         "page": page, "consultation": page, "section": section, "section_id": section_id, "form": form,
         "threads": threads, "sort": sort, "sorts": SORT_LABELS, "stats": stats,
         "may_comment": request.user.has_perm("consult.add_comment", page),
-        "has_errors": bool(form.errors), "live_seq": events.current_seq(page.pk),
+        "has_errors": bool(form.errors), "live_seq": live_seq,
     }, status=status)
 
 

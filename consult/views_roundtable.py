@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from consult import events, selectors
 from consult.forms import ConsoleForm
 from consult.models import RoundtablePage, Statement, StatementStatus
-from consult.services.roundtables import roundtable_control, roundtable_state
+from consult.services.roundtables import roundtable_control, roundtable_state, spotlight_candidates
 
 PRESENTER_STATEMENTS = 8
 
@@ -39,8 +39,8 @@ def _statements(page: RoundtablePage, limit: int | None = None):
 
 
 def _context(page: RoundtablePage, **extra) -> dict:
-    return {"page": page, "session": roundtable_state(page), "seq": events.current_seq(page.pk),
-            "polls": _polls(page), **extra}
+    seq = events.current_seq(page.pk)  # before the state it numbers, so nothing falls between
+    return {"page": page, "session": roundtable_state(page), "seq": seq, "polls": _polls(page), **extra}
 
 
 def _polls(page: RoundtablePage) -> list[dict]:
@@ -70,7 +70,8 @@ def console(request, page_id: int):
         status = 400
         page.refresh_from_db()
     return render(request, "consult/roundtable_console.html",
-                  _context(page, form=form, statements=_statements(page), has_errors=status == 400,
+                  _context(page, form=form, statements=_statements(page), comments=spotlight_candidates(page),
+                           has_errors=status == 400,
                            done=request.GET.get("done", "")), status=status)
 
 

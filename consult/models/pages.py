@@ -181,6 +181,7 @@ class ConsultationPage(Page):
         context = super().get_context(request, *args, **kwargs)
         from consult.events import current_seq
 
+        context["live_seq"] = current_seq(self.pk)  # first: what is read after it is then never missed
         context["sections"] = self.section_list
         from consult.models.responses import OfficialResponse
 
@@ -188,7 +189,6 @@ class ConsultationPage(Page):
                      if self.response_published_at else None)  # no query until a response exists
         context["response_sections"] = published.published_by_section() if published else {}
         context["stats"] = section_comment_stats(self)
-        context["live_seq"] = current_seq(self.pk)
         return context
 
 
@@ -215,10 +215,16 @@ class RoundtablePage(Page):
                                      verbose_name=_("topics"))
     region = models.ForeignKey("cms.Region", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+", verbose_name=_("region"))
+    # The draft this session talks about, if any: its facilitators can spotlight its comments.
+    consultation = models.ForeignKey(
+        "consult.ConsultationPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="roundtables",
+        verbose_name=_("consultation discussed"),
+        help_text=_("Facilitators can put this consultation's comments in the spotlight."))
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
+        FieldPanel("consultation"),
         MultiFieldPanel([FieldPanel("starts_at"), FieldPanel("ends_at"), FieldPanel("venue")],
                         heading=_("Schedule")),
         FieldPanel("agenda"),

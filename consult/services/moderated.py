@@ -47,6 +47,8 @@ def statement_set_status(*, statement: Statement, status: str) -> Statement:
     readcache.discussion_changed(statement.page_id)
     if status == StatementStatus.PUBLISHED and not was_public:
         live.statement_created(statement)
+    elif was_public:
+        live.statement_removed(statement, reason="moderated")
     return statement
 
 
@@ -122,6 +124,7 @@ def statement_redact(*, statement: Statement, spans: list[str]) -> tuple[Stateme
     statement.redacted_at = timezone.now()
     statement.save(update_fields=["text", "redacted_at"])
     readcache.discussion_changed(statement.page_id)
+    live.statement_updated(statement)  # only if it was already public
     return statement_set_status(statement=statement, status=StatementStatus.PUBLISHED), original
 
 
@@ -131,4 +134,5 @@ def statement_restore(*, statement: Statement, text: str) -> Statement:
     statement.text, statement.redacted_at = text, None
     statement.save(update_fields=["text", "redacted_at"])
     readcache.discussion_changed(statement.page_id)
+    live.statement_updated(statement)
     return statement_set_status(statement=statement, status=StatementStatus.PUBLISHED)

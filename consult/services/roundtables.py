@@ -25,10 +25,36 @@ def _spotlight_item(page: RoundtablePage, target: str) -> dict | None:
         statement = Statement.objects.filter(pk=int(number), page_id=page.pk,
                                              status=StatementStatus.PUBLISHED).first()
         return {"kind": "statement", "id": statement.pk, "text": statement.text} if statement else None
-    if kind == "comment":
-        comment = Comment.objects.filter(pk=int(number), page_id=page.pk, status=CommentStatus.PUBLISHED).first()
+    if kind == "comment" and page.consultation_id:
+        comment = Comment.objects.filter(pk=int(number), page_id=page.consultation_id,
+                                         status=CommentStatus.PUBLISHED).first()
         return {"kind": "comment", "id": comment.pk, "text": comment.body} if comment else None
     return None
+
+
+def spotlight_candidates(page: RoundtablePage, limit: int = 10) -> list[Comment]:
+    """The consultation's most supported public comments, for the console's spotlight buttons."""
+    if not page.consultation_id:
+        return []
+    comments = (Comment.objects.filter(page_id=page.consultation_id, status=CommentStatus.PUBLISHED)
+                .select_related("author__profile").order_by("-support_count", "-created_at", "-pk")[:limit])
+    for comment in comments:
+        comment.live_target = f"comment:{comment.pk}"
+    return list(comments)
+
+
+def spotlit_item_gone(kind: str, pk: int, *, page_id: int) -> None:
+    """A spotlighted comment or statement of page `page_id` left public view: take it off the
+    screens of the roundtables showing it (a new `roundtable.state`), in the caller's transaction."""
+    if kind == "statement":
+        roundtables = RoundtablePage.objects.filter(pk=page_id)
+    else:
+        roundtables = RoundtablePage.objects.filter(consultation_id=page_id)
+    for page in roundtables.select_for_update().filter(spotlight=f"{kind}:{pk}"):
+        page.spotlight = ""
+        RoundtablePage.objects.filter(pk=page.pk).update(spotlight="")
+        readcache.discussion_changed(page.pk)
+        events.record(page.pk, "roundtable.state", roundtable_state(page))
 
 
 def roundtable_state(page: RoundtablePage) -> dict:
@@ -80,7 +106,8 @@ def roundtable_control(*, actor, page: RoundtablePage, action: str, target: str 
         changes = {"current_agenda_item": target}
     elif action == "spotlight":
         if _spotlight_item(page, target) is None:
-            raise ValidationError({"target": [_("Spotlight a published statement or comment of this roundtable.")]})
+            raise ValidationError({"target": [_("Spotlight a published statement of this roundtable, or a "
+                                                "published comment on the consultation it discusses.")]})
         changes = {"spotlight": target}
     elif action == "clear_spotlight":
         changes = {"spotlight": ""}

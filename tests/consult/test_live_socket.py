@@ -4,6 +4,7 @@ Transactional tests: the consumer reads the database from another thread, so the
 be committed. The site_tree fixture recreates the locales and root page after a flush.
 """
 
+import asyncio
 import datetime
 import itertools
 
@@ -149,3 +150,21 @@ async def test_unrouted_socket_paths_are_closed_with_4404(site_tree, path):
     connected, _subprotocol = await communicator.connect()
     assert connected
     await assert_closed_with(communicator, CLOSE_PAGE_NOT_FOUND)
+
+
+async def test_refused_frames_are_forgiven_after_a_while(site_tree, monkeypatch):
+    """Only a burst of refusals closes a socket: a long-lived client's occasional mistakes
+    (spread wider than the strike window) never add up to a close."""
+    monkeypatch.setattr("consult.consumers.STRIKE_WINDOW", 0.3)
+    page = await sync_to_async(make_consultation)(site_tree.indexes["fa"])
+    communicator, connected = await connect(page.pk)
+    assert connected
+    await communicator.receive_json_from()  # hello
+    for _round in range(2):  # 30 refusals in all, more than MAX_STRIKES, but never 21 within the window
+        for _ in range(15):
+            await communicator.send_to(text_data="not json")
+            assert (await communicator.receive_json_from())["ok"] is False
+        await asyncio.sleep(0.4)
+    await communicator.send_json_to({"type": "dance", "ref": "still-here"})
+    assert (await communicator.receive_json_from())["ref"] == "still-here"
+    await communicator.disconnect()

@@ -226,6 +226,36 @@ async def test_votes_over_the_socket_use_the_api_rules_and_update_tallies(site_t
         await socket.disconnect()
 
 
+async def test_tallies_are_coalesced_to_at_most_one_per_target_every_250_ms(site_tree, people):
+    page = await sync_to_async(make_consultation)(site_tree.indexes["fa"])
+    comment = await sync_to_async(post_comment)(people["author"], page)
+    target = f"comment:{comment['id']}"
+    watcher = await listen(page.pk)
+    voter = await listen(page.pk, user=people["voter"])
+    await hello(watcher)
+    await hello(voter)
+    loop = asyncio.get_running_loop()
+    for n in range(12):  # flip the vote as fast as the socket allows
+        await voter.send_json_to({"type": "vote", "target": target, "value": 1 if n % 2 == 0 else -1, "ref": f"{n}"})
+        await next_of(voter, "ack")
+    arrivals, last = [], None
+    deadline = loop.time() + 1.5
+    while (left := deadline - loop.time()) > 0:
+        if await watcher.receive_nothing(timeout=left):
+            break
+        message = await watcher.receive_json_from()
+        if message["type"] == "tally.updated" and message["data"]["target"] == target:
+            arrivals.append(loop.time())
+            last = message["data"]
+    assert arrivals, "no tally reached the listener"
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert all(gap >= 0.2 for gap in gaps), gaps  # 250 ms in the contract, less the scheduler's jitter
+    assert len(arrivals) < 12
+    assert last == {"target": target, "up": 0, "down": 1, "replies": 0}  # the last one is the truth
+    for socket in (watcher, voter):
+        await socket.disconnect()
+
+
 async def test_statements_over_the_socket_on_a_live_roundtable(site_tree, people):
     page = await sync_to_async(make_roundtable)(site_tree.indexes["fa"])
     listener = await listen(page.pk)

@@ -69,3 +69,14 @@ def test_demo_consultation_page_weight(client, site_tree):
     load_demo(data_dir="/nonexistent", log=lambda *a: None)
     total, script, _html = page_weight(client, "/fa/consultations/participatory-budget/")
     assert total <= BUDGET_TOTAL and script <= BUDGET_SCRIPT
+
+
+def test_the_live_client_fits_its_budget(client, site_tree):
+    """The live client is at most 10 KB compressed, as served on a roundtable page."""
+    from tests import factories
+
+    roundtable = factories.roundtable(site_tree.indexes["fa"], state="live")
+    assets = Assets()
+    assets.feed(fetch(client, roundtable.url).decode())
+    (live,) = [src for src in assets.scripts if "live" in src]
+    assert compressed(fetch(client, live)) <= 10 * 1024

@@ -190,3 +190,61 @@ def test_control_api_refuses_bad_bodies(roundtable, people):
     assert client.post("/api/v1/roundtables/999999/control/", {"action": "start"},
                        content_type="application/json").status_code == 404
     assert fresh(roundtable).state == "scheduled"
+
+
+def roundtable_log(page) -> list[dict]:
+    return Client().get(f"/api/v1/pages/{page.pk}/events/?after=0").json()["events"]
+
+
+def test_a_comment_on_the_consultation_discussed_can_be_spotlit_and_leaves_when_withdrawn(site_tree, roundtable,
+                                                                                            people):
+    consultation = factories.consultation(site_tree.indexes["en"])
+    RoundtablePage.objects.filter(pk=roundtable.pk).update(consultation=consultation)
+    author = Client(HTTP_ACCEPT_LANGUAGE="en")
+    author.force_login(people["citizen"])
+    posted = author.post(f"/api/v1/consultations/{consultation.pk}/comments/",
+                         {"text": "Night buses every 15 minutes, please", "stance": "support"},
+                         content_type="application/json")
+    comment_id = posted.json()["id"]
+    elsewhere = factories.comment(factories.consultation(site_tree.indexes["en"]), people["citizen"], text="Other")
+    control(people["facilitator"], roundtable, "start")
+
+    console = Client(HTTP_ACCEPT_LANGUAGE="en")
+    console.force_login(people["facilitator"])
+    shown = console.get(f"/en/participate/{roundtable.pk}/console/").content.decode()
+    assert "Night buses every 15 minutes, please" in shown and f'value="comment:{comment_id}"' in shown
+
+    refused = control(people["facilitator"], roundtable, "spotlight", f"comment:{elsewhere.pk}")
+    assert refused.status_code == 400 and "target" in refused.json()["fields"]
+    assert control(people["facilitator"], roundtable, "spotlight", f"comment:{comment_id}").status_code == 200
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(roundtable.url).content.decode()
+    assert "Night buses every 15 minutes, please" in page and f"/comment/{comment_id}/" in page
+    assert roundtable_log(roundtable)[-1]["data"]["spotlight"]["kind"] == "comment"
+
+    assert author.delete(f"/api/v1/comments/{comment_id}/").status_code in {200, 204}
+    assert fresh(roundtable).spotlight == ""
+    log = roundtable_log(roundtable)
+    assert log[-1]["type"] == "roundtable.state" and log[-1]["data"]["spotlight"] is None
+    assert "Night buses every 15 minutes" not in json.dumps(log)
+
+
+def test_the_presenter_shows_polls_once_opened_and_their_results_once_closed(roundtable, people, client):
+    poll_id = str(roundtable.polls[0].id)
+    control(people["facilitator"], roundtable, "start")
+    assert "Which first?" not in client.get(f"/en/participate/{roundtable.pk}/present/").content.decode()
+    control(people["facilitator"], roundtable, "open_poll", poll_id)
+    voter = Client(HTTP_ACCEPT_LANGUAGE="en")
+    voter.force_login(people["citizen"])
+    assert voter.put(f"/api/v1/pages/{roundtable.pk}/polls/{poll_id}/response/", {"choices": [1]},
+                     content_type="application/json").status_code in (200, 201)
+    open_view = client.get(f"/en/participate/{roundtable.pk}/present/").content.decode()
+    assert "Which first?" in open_view and "answer on your own device" in open_view
+    assert "1 person answered" not in open_view  # no results on the big screen while people answer
+    control(people["facilitator"], roundtable, "close_poll", poll_id)
+    closed_view = client.get(f"/en/participate/{roundtable.pk}/present/").content.decode()
+    assert "1 person answered" in closed_view and "Bikes" in closed_view
+
+
+def test_participants_polls_follow_the_facilitator_live(roundtable, people, client):
+    page = client.get(roundtable.url).content.decode()
+    assert f'id="polls-{roundtable.pk}" data-live-refresh="roundtable.state"' in page

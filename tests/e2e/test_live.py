@@ -6,11 +6,14 @@ from tests.e2e.conftest import axe_violations, signed_in_context
 
 AGENDA = [{"type": "item", "value": {"title": title, "description": "", "duration_minutes": 10}}
           for title in ("Welcome", "Night buses")]
+POLLS = [{"type": "poll", "value": {"question": "Which first?", "kind": "single", "options": ["Buses", "Bikes"],
+                                     "allow_other": False, "results": "after_answer"}}]
 
 
 def test_a_live_roundtable_updates_every_participant_and_nobody_else(asgi_server, browser, site_tree):
     en = site_tree.indexes["en"]
-    roundtable = factories.roundtable(en, title="Transport roundtable", agenda=AGENDA, state="scheduled")
+    roundtable = factories.roundtable(en, title="Transport roundtable", agenda=AGENDA, polls=POLLS,
+                                      state="scheduled")
     other = factories.roundtable(en, title="Another roundtable")
     host = factories.participant("Host", roles=["moderator"])
     RoundtableFacilitator.objects.create(page=roundtable, name="Host", user=host)
@@ -49,8 +52,25 @@ def test_a_live_roundtable_updates_every_participant_and_nobody_else(asgi_server
         show = b.get_by_role("button", name="1 new — show")
         show.wait_for()
         assert b.get_by_text("Night buses every 20 minutes").count() == 0
+        # ... and screen readers hear of it politely, without focus moving.
+        b.locator("#live-status", has_text="New contributions: 1").wait_for(state="attached")
+        assert b.evaluate("document.activeElement === document.body")
         show.click()
         b.get_by_text("Night buses every 20 minutes").wait_for()
+
+        # The facilitator puts it in the spotlight and opens the poll: both appear for everyone.
+        console.reload()
+        console.locator("#console-statements li", has_text="Night buses every 20 minutes").get_by_role(
+            "button", name="Put in the spotlight").click()
+        for page in (a, b):
+            page.locator(f"#session-{roundtable.pk} .spotlight", has_text="Night buses every 20 minutes").wait_for()
+        assert a.locator(f"#polls-{roundtable.pk} fieldset[disabled]").count() == 1
+        console.get_by_role("button", name="Open this poll").click()
+        for page in (a, b):
+            page.locator(f"#polls-{roundtable.pk} fieldset:not([disabled])").wait_for()
+        b.get_by_label("Bikes").check()
+        b.get_by_role("button", name="Send answer").click()
+        b.get_by_text("1 person answered.").wait_for()
 
         # The other roundtable's listener saw none of it.
         stranger.wait_for_timeout(500)
@@ -64,3 +84,35 @@ def test_a_live_roundtable_updates_every_participant_and_nobody_else(asgi_server
     finally:
         for context in [*contexts, stranger_context]:
             context.close()
+
+
+BLOCKED_SOCKETS = """
+window.WebSocket = function () {  // a proxy that refuses WebSockets: every attempt closes at once
+  var socket = this;
+  window.__socketAttempts = (window.__socketAttempts || 0) + 1;
+  setTimeout(function () { if (socket.onclose) socket.onclose({code: 1006}); }, 10);
+};
+"""
+
+
+def test_where_sockets_are_blocked_the_page_reads_the_event_log_instead(asgi_server, browser, site_tree):
+    en = site_tree.indexes["en"]
+    roundtable = factories.roundtable(en, title="Blocked roundtable", agenda=AGENDA, state="live")
+    writer = factories.participant("Writer", roles=["citizen"])
+    context = browser.new_context(locale="en-GB")
+    context.add_init_script(BLOCKED_SOCKETS)
+    writer_context = signed_in_context(browser, writer, asgi_server.url)
+    try:
+        reader = context.new_page()
+        reader.goto(asgi_server.url + roundtable.url)
+        reader.locator("[data-live-root][data-live-offline]").wait_for(state="attached")
+        author = writer_context.new_page()
+        author.goto(asgi_server.url + roundtable.url)
+        author.get_by_label("Add a statement").fill("Posted while the reader has no socket")
+        author.get_by_role("button", name="Add statement").click()
+        # Four failed sockets (with backoff), then the log every 10 s: well within a minute.
+        reader.get_by_role("button", name="1 new — show").wait_for(timeout=60_000)
+        assert reader.evaluate("window.__socketAttempts") >= 4
+    finally:
+        context.close()
+        writer_context.close()

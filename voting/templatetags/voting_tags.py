@@ -81,6 +81,18 @@ def statements_panel(context, page) -> dict:
     }
 
 
+@register.simple_tag
+def presenter_polls(page) -> list[dict]:
+    """A roundtable's polls on the projector: the ones the facilitator has opened or closed.
+    Results show once a poll is closed, so the room's answers are not swayed while it is open."""
+    items = []
+    for poll in selectors.page_polls(page):
+        state = selectors.poll_state(page, poll)
+        if state in {"open", "closed"}:
+            items.append(poll_context(page, poll, state=state, response=None, can_answer=False))
+    return items
+
+
 @register.simple_tag(takes_context=True)
 def polls_panel(context, page) -> list[dict]:
     """Each poll on the page with the person's answer and, when they may be shown, results."""

@@ -39,9 +39,10 @@
       .then(function (html) { return new DOMParser().parseFromString(html, "text/html"); });
   }
 
-  function replaceById(doc, id) {
+  function replaceById(doc, id, removeMissing) {
     var old = document.getElementById(id), fresh = doc.getElementById(id);
     if (old && fresh) old.replaceWith(document.importNode(fresh, true));
+    else if (old && removeMissing) old.remove();  // no longer shown to anyone: take it off this screen too
     return old && fresh;
   }
 
@@ -77,6 +78,13 @@
   });
 
   /* --- regions that follow the session ---------------------------------------------------- */
+  function halfFilled(el) {  // a poll answer being chosen is not swept away by the next agenda item
+    return Array.prototype.some.call(el.querySelectorAll("input, textarea"), function (input) {
+      return input.type === "checkbox" || input.type === "radio" ? input.checked !== input.defaultChecked
+        : input.type !== "hidden" && input.value !== input.defaultValue;
+    });
+  }
+
   function refresh(type) {
     refreshTypes[type] = true;
     if (refreshTimer) return;
@@ -88,7 +96,7 @@
       });
       if (!regions.length) return;
       fetchPage().then(function (doc) {
-        regions.forEach(function (el) { if (el.id) replaceById(doc, el.id); });
+        regions.forEach(function (el) { if (el.id && !halfFilled(el)) replaceById(doc, el.id); });
         if (types["roundtable.state"]) announce(text("updated"));
         if (types["response.published"]) announce(text("response"));
       }).catch(function () { /* the next event tries again */ });
@@ -127,19 +135,32 @@
     if (message.seq <= lastSeq) return;  // already seen
     if (message.seq > lastSeq + 1) { fillGap(message); return; }
     lastSeq = message.seq;
+    var kind = message.type.split(".")[0], id = kind + "-" + (message.data && message.data.id);
     if (message.type === "comment.created" || message.type === "statement.created") noteNew(message.type, message.data);
-    if ((message.type === "comment.updated" || message.type === "comment.removed") &&
-        document.getElementById("comment-" + message.data.id)) {
-      fetchPage().then(function (doc) { replaceById(doc, "comment-" + message.data.id); }).catch(function () {});
+    if (/^(comment|statement)\.(updated|removed)$/.test(message.type) && document.getElementById(id)) {
+      fetchPage().then(function (doc) { replaceById(doc, id, true); }).catch(function () {});
     }
     refresh(message.type);
   }
 
-  var filling = null;
-  function fillGap(waiting) {
-    if (filling) { filling.then(function () { handle(waiting); }); return; }
-    filling = readLog().then(function () { filling = null; handle(waiting); },
-                             function () { filling = null; lastSeq = waiting.seq - 1; handle(waiting); });
+  /* Events that arrived past a gap wait here until the log has filled it: a failed read is
+     tried again later, never skipped, so a lost frame can delay an event but never lose it. */
+  var waitingPastGap = [], filling = false, gapDelay = 2000;
+  function fillGap(message) {
+    waitingPastGap.push(message);
+    if (filling) return;
+    filling = true;
+    readLog().then(function () {
+      filling = false; gapDelay = 2000;
+      var waiting = waitingPastGap.sort(function (a, b) { return a.seq - b.seq; });
+      waitingPastGap = [];
+      waiting.forEach(handle);
+    }, function () {
+      filling = false;
+      var again = waitingPastGap.shift();
+      gapDelay = Math.min(30000, gapDelay * 2);
+      if (again) setTimeout(function () { fillGap(again); }, gapDelay);
+    });
   }
 
   function readLog() {
@@ -152,12 +173,15 @@
   }
 
   /* --- the socket, with backoff, resume and the REST fallback ----------------------------- */
+  var retryTimer = null;
   function connect() {
+    clearTimeout(retryTimer); retryTimer = null;
+    if (socket) return;  // one socket per tab: a pending retry and a tab coming back must not open two
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var opened = false;
     try {
       socket = new WebSocket(scheme + location.host + "/ws/live/" + pageId + "/?after=" + lastSeq);
-    } catch (e) { retry(); return; }
+    } catch (e) { socket = null; failures++; retry(); return; }
     socket.onopen = function () {
       opened = true; failures = 0;
       if (polling) { clearInterval(polling); polling = null; }
@@ -182,7 +206,7 @@
       polling = setInterval(function () { readLog().catch(function () {}); }, 10000);
     }
     var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(failures, 5))) * (0.5 + Math.random() / 2);
-    setTimeout(connect, polling ? 60000 : delay);
+    retryTimer = setTimeout(connect, polling ? 60000 : delay);
   }
 
   document.addEventListener("visibilitychange", function () {
