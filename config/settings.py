@@ -294,6 +294,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "consult.api_support.exception_handler",
+    # Throttles key on REMOTE_ADDR, which the ASGI server sets from the trusted proxy
+    # (--proxy-headers / forwarded-allow-ips); a client's own X-Forwarded-For must not pick its bucket.
+    "NUM_PROXIES": 0,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "rest_framework.renderers.BrowsableAPIRenderer"],
 }
@@ -391,6 +394,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms and fetch() send the token from the form field
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # no script reads it either
 # Content-Security-Policy (django-csp): no inline script or style anywhere on the public site;
 # the Wagtail admin and the Swagger UI get narrow, path-scoped relaxations in config/security.py.
 CONTENT_SECURITY_POLICY = {

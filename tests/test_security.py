@@ -86,7 +86,8 @@ def production_settings(tmp_path_factory):
     names = ["SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_SSL_REDIRECT",
              "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
              "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_SAMESITE", "LANGUAGE_COOKIE_SECURE",
-             "LANGUAGE_COOKIE_SAMESITE", "RAYZAN_REQUIRE_MFA_FOR_STAFF", "CONTENT_SECURITY_POLICY"]
+             "LANGUAGE_COOKIE_SAMESITE", "LANGUAGE_COOKIE_HTTPONLY", "RAYZAN_REQUIRE_MFA_FOR_STAFF",
+             "CONTENT_SECURITY_POLICY"]
     script = ("import json, django; django.setup(); from django.conf import settings; "
               f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=production_env(tmp_path_factory.mktemp("p")),
@@ -171,6 +172,8 @@ def test_only_the_admin_and_the_api_docs_relax_the_policy(en):
 
 def test_production_sends_hsts_and_secure_httponly_samesite_cookies(en, production_settings):
     user = verified(factories.participant("Cookie"))
+    user.profile.preferred_language = "en"  # so signing in sets the language cookie too
+    user.profile.save()
     with override_settings(**{**production_settings, "SECURE_SSL_REDIRECT": False}):
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         page = client.get("/en/accounts/login/", secure=True)
@@ -178,7 +181,7 @@ def test_production_sends_hsts_and_secure_httponly_samesite_cookies(en, producti
         assert_security_headers(page)
         signed_in = client.post("/en/accounts/login/", {"login": user.email, "password": PASSWORD}, secure=True)
         assert signed_in.status_code == 302
-        for name in ("sessionid", "csrftoken"):
+        for name in ("sessionid", "csrftoken", "django_language"):
             cookie = signed_in.cookies.get(name) or page.cookies[name]
             assert cookie["secure"] is True, name
             assert cookie["httponly"] is True, name
@@ -254,16 +257,62 @@ def post_forms_without_token(html: str) -> list[str]:
     return missing
 
 
+CRAWL_SKIP = ("/admin", "/api/", "/static/", "/media/", "/documents/", "/accounts/logout", "/export/",
+              "/archive/", "/account/data/")
+
+
+def crawl_post_forms(client, seeds: list[str], limit: int = 200, least: int = 20) -> dict[str, list[str]]:
+    """Follow same-site links from the seeds (as this client) and name every POST form that has
+    no CSRF token, by page."""
+    from urllib.parse import urldefrag, urlsplit
+
+    seen, queue, missing = set(), list(seeds), {}
+    while queue and len(seen) < limit:
+        url = urldefrag(queue.pop(0))[0]
+        if url in seen or any(part in url for part in CRAWL_SKIP):
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        body = response.content.decode()
+        if found := post_forms_without_token(body):
+            missing[url] = found
+        for element in html5lib.parse(body, namespaceHTMLElements=False).iter("a"):
+            href = element.get("href") or ""
+            parts = urlsplit(href)
+            if href.startswith("/") and not parts.netloc and parts.path.startswith("/en/"):
+                queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    assert len(seen) >= least, seen  # the crawl did get around
+    return missing
+
+
 def test_every_post_form_carries_a_csrf_token(en):
+    """Every page a moderator and an admin can reach by following links, plus the pages only a
+    direct link opens (a roundtable's console, a case, an appeal, account deletion)."""
+    from consult.models import RoundtableFacilitator
+    from moderation.models import Case
+
     page = factories.consultation(en)
     section = page.section_list[0]["id"]
     moderator = verified(factories.participant("Moderator", roles=["moderator"]))
-    factories.comment(page, factories.participant("Author"), section_id=section)
-    urls = ["/en/", page.url, f"/en/participate/{page.pk}/section/{section}/", "/en/moderation/",
-            "/en/account/profile/", "/en/accounts/password/change/", "/en/accounts/2fa/totp/activate/"]
-    client = client_for(moderator)
-    missing = {url: found for url in urls if (found := post_forms_without_token(client.get(url, follow=True)
-                                                                                .content.decode()))}
+    admin = verified(factories.participant("Admin", roles=["admin"]))
+    author = verified(factories.participant("Author"))
+    comment = factories.comment(page, author, section_id=section)
+    roundtable = factories.roundtable(en, state="live")
+    RoundtableFacilitator.objects.create(page=roundtable, name="Moderator", user=moderator)
+    flagged = client_for(verified(factories.participant("Reader"))).post(
+        f"/api/v1/comments/{comment.pk}/flag/", json.dumps({"reason": "abuse"}), content_type="application/json")
+    assert flagged.status_code == 201
+    case = Case.objects.get()
+    seeds = ["/en/", page.url, f"/en/participate/{page.pk}/section/{section}/", roundtable.url,
+             f"/en/participate/{roundtable.pk}/console/", "/en/moderation/", f"/en/moderation/case/{case.pk}/",
+             "/en/account/profile/", "/en/account/delete/", "/en/accounts/password/change/",
+             "/en/accounts/2fa/totp/activate/", "/en/reports/"]
+    missing = crawl_post_forms(client_for(moderator), seeds)
+    missing |= crawl_post_forms(client_for(admin), seeds)
+    missing |= crawl_post_forms(client_for(author), [f"/en/moderation/appeal/{case.pk}/", "/en/account/delete/",
+                                                      page.url, "/en/account/notifications/"], limit=40, least=4)
     anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
     for url in ("/en/accounts/login/", "/en/accounts/signup/", "/en/accounts/password/reset/"):
         if found := post_forms_without_token(anonymous.get(url).content.decode()):
@@ -366,6 +415,53 @@ def test_many_failures_from_one_address_are_throttled(en):
         client.post("/en/accounts/login/", {"login": f"guess{n}@example.org", "password": "x-wrong"})
     response = client.post("/en/accounts/login/", {"login": "guess-last@example.org", "password": "x-wrong"})
     assert response.status_code == 429 or "Too many failed login attempts" in response.content.decode()
+
+
+def token_attempt(login, password, address, forwarded=None):
+    headers = {"HTTP_ACCEPT_LANGUAGE": "en", "REMOTE_ADDR": address}
+    if forwarded:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded
+    return Client(**headers).post("/api/v1/auth/token/", json.dumps({"username": login, "password": password}),
+                                  content_type="application/json")
+
+
+def test_api_sign_in_locks_an_account_after_five_failures_from_any_address_alike_known_or_unknown(en):
+    known = verified(factories.participant("Known"))
+    unknown = "nobody-here@example.org"
+    locked = {}
+    for login in (known.email, unknown):
+        for n in range(5):  # each guess from another address: the per-address throttle never fires
+            assert token_attempt(login, "wrong-password", f"192.0.2.{n + 1}").status_code == 400
+        locked[login] = token_attempt(login, PASSWORD, "192.0.2.99")  # even the right password, for a while
+    assert locked[known.email].status_code == locked[unknown].status_code == 429
+    assert locked[known.email].json() == locked[unknown].json()
+    assert locked[known.email].json()["code"] == "too_many_attempts"
+    assert int(locked[known.email]["Retry-After"]) > 0
+    assert not Token.objects.filter(user=known).exists()
+
+
+def test_api_sign_in_throttle_ignores_a_forged_forwarded_for_header(settings):
+    settings.RAYZAN_TOKEN_RATE = "3/min"
+    answers = [token_attempt(f"guess{n}@example.org", "x-wrong", "198.51.100.8", forwarded=f"10.0.0.{n}").status_code
+               for n in range(4)]
+    assert answers == [400, 400, 400, 429]
+
+
+def test_wrong_two_factor_codes_count_against_the_account(en):
+    user = verified(factories.participant("Two factor", roles=["citizen"]))
+    secret = with_totp(user)
+    wrong_code = "000000" if totp_code(secret) != "000000" else "111111"
+
+    def with_code(code, n):
+        return Client(REMOTE_ADDR=f"192.0.2.{n}").post(
+            "/api/v1/auth/token/", json.dumps({"username": user.email, "password": PASSWORD, "code": code}),
+            content_type="application/json")
+
+    for n in range(5):
+        assert with_code(wrong_code, n + 1).json()["code"] == "invalid_credentials"
+    locked = with_code(totp_code(secret), 50)
+    assert locked.status_code == 429 and locked.json()["code"] == "too_many_attempts"
+    assert not Token.objects.filter(user=user).exists()
 
 
 # --- Two-factor sign-in -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ PUT me/ (display_name, region, preferred_language and consent: true), as the wel
 
 from allauth.account.utils import has_verified_email
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +62,44 @@ class TwoFactorNotSetUp(exceptions.APIException):
     default_code = "mfa_required"
     default_detail = _("Moderators, officials, editors and administrators must set up two-factor "
                        "authentication before they get an API token. Sign in on the website to set it up.")
+
+
+class AccountLocked(exceptions.Throttled):
+    """Too many failed sign-ins for one login, from anywhere (allauth's `login_failed` limit,
+    shared with the sign-in form). Said alike for an unknown and a known account."""
+
+    default_code = "too_many_attempts"
+
+
+LOCKOUT_SECONDS = 300  # allauth's "5/5m/key": the window the failures are counted in
+
+
+def _locked_message() -> str:
+    return gettext("Too many failed sign-in attempts for this account. Wait five minutes, then try again, "
+                   "or reset your password on the website.")
+
+
+def _authenticate(request, username: str, password: str):
+    """Through allauth's adapter, as the sign-in form does, so failures count against the login
+    whatever the client's address: the per-address throttle alone would let a network of
+    addresses guess one account's password."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).authenticate(request, username=username, password=password)
+    except DjangoValidationError as exc:
+        raise AccountLocked(wait=LOCKOUT_SECONDS, detail=_locked_message()) from exc
+
+
+def _count_failed_code(request, username: str) -> None:
+    """A wrong two-factor code counts as a failed sign-in for the login too (the password was
+    right, so allauth took its attempt back): codes cannot be guessed past the same limit."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        get_adapter(request).pre_authenticate(request, username=username)
+    except DjangoValidationError as exc:
+        raise AccountLocked(wait=LOCKOUT_SECONDS, detail=_locked_message()) from exc
 
 
 class ProfileRequired(exceptions.APIException):
@@ -186,20 +224,26 @@ class TokenView(APIView):
                                "`email_not_verified`, `two_factor_required` (send `code`), or `invalid` with "
                                "per-field messages."),
                    403: _error("`mfa_required`: staff must set up two-factor authentication first."),
-                   429: _error("Too many attempts from this IP address; see the Retry-After header.")},
+                   429: _error("`throttled`: too many attempts from this address; `too_many_attempts`: too "
+                               "many failed attempts for this account (5 in 5 minutes, from anywhere). "
+                               "See the Retry-After header.")},
         summary="Get an API token", auth=[],
         description="Trade a username or e-mail address and a password for a token. The same token is "
                     "returned until it is deleted.")
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=serializer.validated_data["username"].strip(),
-                            password=serializer.validated_data["password"])
+        username = serializer.validated_data["username"].strip()
+        user = _authenticate(request._request, username, serializer.validated_data["password"])
         if user is None:
             raise InvalidCredentials()
         if not has_verified_email(user):
             raise EmailNotVerified()
-        _check_second_factor(user, serializer.validated_data.get("code", ""))
+        try:
+            _check_second_factor(user, serializer.validated_data.get("code", ""))
+        except InvalidCredentials:
+            _count_failed_code(request._request, username)
+            raise
         token, _created = Token.objects.get_or_create(user=user)
         return Response(TokenSerializer({"token": token.key}).data)
 

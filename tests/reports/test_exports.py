@@ -423,3 +423,22 @@ def test_the_open_data_block_links_every_file(en, official):
         for fmt in exports.FORMATS:
             assert f'href="/en/reports/{page.pk}/export/{dataset}.{fmt}"' in html
     assert "Open data" in html and "pseudonyms" in html
+
+
+def test_nothing_personal_on_the_dashboard_the_print_view_or_the_report_api(en, official):
+    """The officials' views name no participant: no e-mail, account name, display name or id
+    (the dashboard quotes top comments, never who wrote them)."""
+    page, citizens, _public = build(en)
+    PageAnalysis.objects.filter(page=page).delete()  # build()'s stand-in groups lack what the dashboard shows
+    client = client_for(official)
+    secrets = [SECRET_OTHER, "Held text", "Rejected text", "Taken back", "Held statement", "Refused statement"]
+    for user in citizens:
+        secrets += [user.email, user.username, user.profile.display_name]
+    for url in (f"/en/reports/{page.pk}/", f"/en/reports/{page.pk}/print/",
+                f"/api/v1/consultations/{page.pk}/report/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode()
+        leaked = [secret for secret in secrets if secret in text]
+        assert not leaked, (url, leaked)
+        assert "@example.org" not in text
