@@ -668,6 +668,48 @@ def test_documents_are_served_as_attachments_never_as_html(editor_client):
     assert served["notes.txt"]["Content-Type"].startswith("text/plain")
 
 
+def upload_image(client, name: str, content: bytes):
+    return client.post("/admin/images/add/", {
+        "title": name, "collection": Collection.get_first_root_node().pk,
+        "file": SimpleUploadedFile(name, content)})
+
+
+def png_bytes(size: int = 8) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("photo.png", b"<html><script>alert(1)</script></html>"),       # a page dressed as a picture
+    ("photo.jpg", b"GIF89a not really"),                            # not an image at all
+    ("drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),  # SVG is not allowed
+])
+def test_images_that_are_not_what_they_claim_are_refused(editor_client, name, content):
+    from wagtail.images import get_image_model
+
+    response = upload_image(editor_client, name, content)
+    assert response.status_code == 200  # the form again, with its error
+    assert not get_image_model().objects.exists()
+
+
+def test_images_larger_than_the_limit_are_refused_and_real_ones_are_kept(editor_client, settings):
+    from wagtail.images import get_image_model
+
+    settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = 100
+    big = png_bytes(64)
+    assert len(big) > 100
+    assert upload_image(editor_client, "big.png", big).status_code == 200
+    assert not get_image_model().objects.exists()
+    settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+    assert upload_image(editor_client, "small.png", png_bytes()).status_code == 302
+    assert get_image_model().objects.count() == 1
+
+
 def test_an_api_token_needs_the_second_factor_when_the_account_has_one(settings):
     user = factories.participant("Two factor", roles=["moderator"])
     user.set_password("pw-correct-horse-9")
