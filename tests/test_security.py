@@ -616,10 +616,21 @@ def test_home_page_rich_text_is_cleaned(site_tree):
 
 # --- Uploads --------------------------------------------------------------------------------------
 
-def upload_document(client, name: str, content: bytes):
-    return client.post("/admin/documents/add/", {
+def upload(client, kind: str, name: str, content: bytes):
+    """Through the Wagtail admin's add form; `kind` is "documents" or "images"."""
+    return client.post(f"/admin/{kind}/add/", {
         "title": name, "collection": Collection.get_first_root_node().pk,
         "file": SimpleUploadedFile(name, content)})
+
+
+def upload_document(client, name: str, content: bytes):
+    return upload(client, "documents", name, content)
+
+
+def stored(kind: str):
+    from wagtail.images import get_image_model
+
+    return (get_document_model() if kind == "documents" else get_image_model()).objects
 
 
 @pytest.fixture
@@ -629,19 +640,22 @@ def editor_client(en, settings, tmp_path):
     return client_for(admin)
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("report.pdf", b"<html><script>alert(1)</script></html>"),       # a page dressed as a PDF
-    ("notes.txt", b"<!DOCTYPE html><script>alert(1)</script>"),      # markup as plain text
-    ("table.csv", b"  <svg onload=alert(1)>"),
-    ("sheet.xlsx", b"not a zip archive"),
-    ("notes.txt", "سلام".encode("utf-16")),                          # not UTF-8
-    ("page.html", b"<p>hello</p>"),                                  # not an allowed extension
-    ("image.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+@pytest.mark.parametrize(("kind", "name", "content"), [
+    ("documents", "report.pdf", b"<html><script>alert(1)</script></html>"),       # a page dressed as a PDF
+    ("documents", "notes.txt", b"<!DOCTYPE html><script>alert(1)</script>"),      # markup as plain text
+    ("documents", "table.csv", b"  <svg onload=alert(1)>"),
+    ("documents", "sheet.xlsx", b"not a zip archive"),
+    ("documents", "notes.txt", "سلام".encode("utf-16")),                          # not UTF-8
+    ("documents", "page.html", b"<p>hello</p>"),                                  # not an allowed extension
+    ("documents", "image.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+    ("images", "photo.png", b"<html><script>alert(1)</script></html>"),       # a page dressed as a picture
+    ("images", "photo.jpg", b"GIF89a not really"),                            # not an image at all
+    ("images", "drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),  # SVG is not allowed
 ])
-def test_documents_that_are_not_what_they_claim_are_refused(editor_client, name, content):
-    response = upload_document(editor_client, name, content)
+def test_uploads_that_are_not_what_they_claim_are_refused(editor_client, kind, name, content):
+    response = upload(editor_client, kind, name, content)
     assert response.status_code == 200  # the form again, with its error
-    assert not get_document_model().objects.exists()
+    assert not stored(kind).exists()
 
 
 def test_documents_larger_than_the_limit_are_refused(editor_client, settings):
@@ -668,12 +682,6 @@ def test_documents_are_served_as_attachments_never_as_html(editor_client):
     assert served["notes.txt"]["Content-Type"].startswith("text/plain")
 
 
-def upload_image(client, name: str, content: bytes):
-    return client.post("/admin/images/add/", {
-        "title": name, "collection": Collection.get_first_root_node().pk,
-        "file": SimpleUploadedFile(name, content)})
-
-
 def png_bytes(size: int = 8) -> bytes:
     import io
 
@@ -684,30 +692,15 @@ def png_bytes(size: int = 8) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("photo.png", b"<html><script>alert(1)</script></html>"),       # a page dressed as a picture
-    ("photo.jpg", b"GIF89a not really"),                            # not an image at all
-    ("drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),  # SVG is not allowed
-])
-def test_images_that_are_not_what_they_claim_are_refused(editor_client, name, content):
-    from wagtail.images import get_image_model
-
-    response = upload_image(editor_client, name, content)
-    assert response.status_code == 200  # the form again, with its error
-    assert not get_image_model().objects.exists()
-
-
 def test_images_larger_than_the_limit_are_refused_and_real_ones_are_kept(editor_client, settings):
-    from wagtail.images import get_image_model
-
     settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = 100
     big = png_bytes(64)
     assert len(big) > 100
-    assert upload_image(editor_client, "big.png", big).status_code == 200
-    assert not get_image_model().objects.exists()
+    assert upload(editor_client, "images", "big.png", big).status_code == 200
+    assert not stored("images").exists()
     settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
-    assert upload_image(editor_client, "small.png", png_bytes()).status_code == 302
-    assert get_image_model().objects.count() == 1
+    assert upload(editor_client, "images", "small.png", png_bytes()).status_code == 302
+    assert stored("images").count() == 1
 
 
 def test_an_api_token_needs_the_second_factor_when_the_account_has_one(settings):
