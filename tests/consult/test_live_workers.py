@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 from tests import factories
 
@@ -88,7 +88,15 @@ async def durable_events(ws, count: int, timeout: float = 10) -> list[dict]:
 
 
 @pytest.fixture
-def workers(tmp_path, site_tree):
+async def _close_thread_connections():
+    """The tests reach the database through sync_to_async's thread; close its connection after,
+    or PostgreSQL refuses to drop the test database while it is open."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def workers(tmp_path, site_tree, _close_thread_connections):
     db = connection.settings_dict
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0",
            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
@@ -126,10 +134,17 @@ async def test_an_event_crosses_workers_and_a_restart_loses_nothing(workers, sit
         (event,) = await durable_events(on_a, 1)
         assert (event["type"], event["seq"], event["data"]["id"]) == ("comment.created", 1, posted["id"])
 
-    # Worker B restarts while nobody listens; comments keep arriving through worker A.
-    worker_b.stop()
+    # A listener on worker B is cut when B restarts (1012: come back), while comments keep
+    # arriving through worker A; it comes back to B and resumes from the last seq it saw.
+    async with websockets.connect(url(worker_b, after=1), additional_headers=origin) as cut:
+        assert json.loads(await cut.recv())["data"]["seq"] == 1
+        await sync_to_async(worker_b.stop)()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(cut.recv(), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
     await sync_to_async(post_comment)(worker_a.port, page.pk, token, "While B was down")
-    worker_b.start()
+    await sync_to_async(worker_b.start)()
     async with websockets.connect(url(worker_b, after=1), additional_headers=origin) as on_b:
         hello = json.loads(await on_b.recv())
         assert hello["data"]["seq"] == 2
@@ -140,3 +155,22 @@ async def test_an_event_crosses_workers_and_a_restart_loses_nothing(workers, sit
         (live,) = await durable_events(on_b, 1)
         assert (live["seq"], live["data"]["body"]) == (3, "Live again")
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis")
+
+
+async def test_presence_counts_listeners_on_every_worker(workers, site_tree):
+    import websockets
+
+    worker_a, worker_b = workers
+    page = await sync_to_async(factories.consultation)(site_tree.indexes["en"], status="open")
+    origin = {"Origin": "http://127.0.0.1"}
+
+    async def presence_reaches(ws, count: int) -> None:
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if message["type"] == "presence" and message["data"]["count"] == count:
+                return
+
+    address = "ws://127.0.0.1:{}/ws/live/" + str(page.pk) + "/"
+    async with websockets.connect(address.format(worker_a.port), additional_headers=origin) as on_a, \
+            websockets.connect(address.format(worker_b.port), additional_headers=origin) as on_b:
+        await asyncio.gather(presence_reaches(on_a, 2), presence_reaches(on_b, 2))
