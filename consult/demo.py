@@ -39,8 +39,9 @@ def load_demo(*, data_dir: str | None = None, log=print) -> DemoReport:
         topics, regions = _snippets()
         _show_in_menus(tree.indexes.values())
         report.pages += _about_pages(tree)
-        report.pages += _budget_consultation(tree, topics, regions)
-        report.pages += _roundtable(tree, topics, regions)
+        budget = _budget_consultation(tree, topics, regions)
+        report.pages += budget
+        report.pages += _roundtable(tree, topics, regions, discussing=budget)
     _import_shared_drafts(tree, topics, regions, Path(data_dir or settings.RAYZAN_DEMO_DATA), report, log)
     # Later modules add to the demo through settings (consult cannot import them): e.g. reports
     # imports a real Pol.is conversation so the dashboard and opinion groups have data.
@@ -157,7 +158,9 @@ def _budget_consultation(tree: SiteTree, topics, regions) -> list[Page]:
     return [page, translation]
 
 
-def _roundtable(tree: SiteTree, topics, regions) -> list[Page]:
+def _roundtable(tree: SiteTree, topics, regions, *, discussing: list[Page]) -> list[Page]:
+    """The budget roundtable, in both languages, discussing the budget consultation (so its
+    facilitators can spotlight the consultation's comments)."""
     index = tree.indexes["fa"]
     page = RoundtablePage.objects.child_of(index).filter(slug="budget-roundtable").first()
     starts = timezone.localtime().replace(hour=18, minute=0, second=0, microsecond=0) + datetime.timedelta(days=3)
@@ -190,7 +193,11 @@ def _roundtable(tree: SiteTree, topics, regions) -> list[Page]:
     if translation is None:
         en_fields = {**fields("en"), "facilitators": facilitators("en"), "topics": [topics["budget"]["en"]]}
         translation = services.page_translation_create(source=page, language_code="en", fields=en_fields)
-    return [page, translation]
+    pages = [page.specific, translation.specific]
+    for roundtable, consultation in zip(pages, discussing, strict=True):
+        if roundtable.consultation_id != consultation.pk:
+            services.page_update_and_publish(page=roundtable, fields={"consultation": consultation})
+    return pages
 
 
 def _import_shared_drafts(tree: SiteTree, topics, regions, data_dir: Path, report: DemoReport, log):

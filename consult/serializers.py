@@ -244,6 +244,10 @@ class RoundtableDetailSerializer(_DetailMixin, RoundtableListSerializer):
     agenda = serializers.SerializerMethodField()
     seed_statements = serializers.SerializerMethodField()
     facilitators = FacilitatorSerializer(many=True, source="facilitators.all")
+    consultation = serializers.IntegerField(
+        source="consultation_id", allow_null=True,
+        help_text=_("The consultation this roundtable discusses: facilitators may spotlight its comments "
+                    "(`comment:<id>` in the control endpoint)."))
     translations = _translations_field()
     seq = _seq_field()
 

@@ -375,6 +375,7 @@ def test_roundtable_list_and_detail(client, fa):
     assert detail["facilitators"] == [{"name": "Sara", "role": "Host"}, {"name": "Omid", "role": ""}]
     assert detail["translations"] == [] and detail["seq"] == 0
     assert detail["venue"] == "City hall"
+    assert detail["consultation"] is None  # it discusses no consultation (its comments could be spotlit)
 
 
 def test_roundtable_filters(client, fa):

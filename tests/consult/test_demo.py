@@ -40,6 +40,9 @@ def test_demo_without_shared_drafts_twice(tmp_path, client):
     roundtable = RoundtablePage.objects.get(slug="budget-roundtable", locale__language_code="fa")
     assert roundtable.get_translations().live().count() == 1
     assert len(roundtable.statements) >= 3 and len(roundtable.agenda_items) >= 3
+    # The roundtable discusses the consultation in each language: its comments can be spotlit.
+    english_roundtable = roundtable.get_translations().get().specific
+    assert (roundtable.consultation_id, english_roundtable.consultation_id) == (budget.pk, english.pk)
     for url in ("/fa/", "/en/", budget.url, english.url, roundtable.url, "/fa/about/", "/en/about/"):
         assert client.get(url).status_code == 200, url
 

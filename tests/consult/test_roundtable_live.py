@@ -248,3 +248,11 @@ def test_the_presenter_shows_polls_once_opened_and_their_results_once_closed(rou
 def test_participants_polls_follow_the_facilitator_live(roundtable, people, client):
     page = client.get(roundtable.url).content.decode()
     assert f'id="polls-{roundtable.pk}" data-live-refresh="roundtable.state"' in page
+
+
+def test_the_roundtable_page_links_the_consultation_it_discusses(site_tree, roundtable, client):
+    consultation = factories.consultation(site_tree.indexes["en"], title="Night transport draft")
+    RoundtablePage.objects.filter(pk=roundtable.pk).update(consultation=consultation)
+    page = client.get(roundtable.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Discussing" in page and f'href="{consultation.url}"' in page and "Night transport draft" in page
+    assert client.get(f"/api/v1/roundtables/{roundtable.pk}/").json()["consultation"] == consultation.pk
