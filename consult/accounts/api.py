@@ -11,6 +11,8 @@ by an admin, say) gets 409 `profile_required` from GET and PATCH, and creates it
 PUT me/ (display_name, region, preferred_language and consent: true), as the welcome page does.
 """
 
+from contextlib import contextmanager
+
 from allauth.account.utils import has_verified_email
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -74,9 +76,15 @@ class AccountLocked(exceptions.Throttled):
 LOCKOUT_SECONDS = 300  # allauth's "5/5m/key": the window the failures are counted in
 
 
-def _locked_message() -> str:
-    return gettext("Too many failed sign-in attempts for this account. Wait five minutes, then try again, "
-                   "or reset your password on the website.")
+@contextmanager
+def _lockout_answered_as_429():
+    """allauth refuses a locked-out login with a ValidationError: the API answers 429."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise AccountLocked(wait=LOCKOUT_SECONDS, detail=gettext(
+            "Too many failed sign-in attempts for this account. Wait five minutes, then try again, "
+            "or reset your password on the website.")) from exc
 
 
 def _authenticate(request, username: str, password: str):
@@ -85,10 +93,8 @@ def _authenticate(request, username: str, password: str):
     addresses guess one account's password."""
     from allauth.account.adapter import get_adapter
 
-    try:
+    with _lockout_answered_as_429():
         return get_adapter(request).authenticate(request, username=username, password=password)
-    except DjangoValidationError as exc:
-        raise AccountLocked(wait=LOCKOUT_SECONDS, detail=_locked_message()) from exc
 
 
 def _count_failed_code(request, username: str) -> None:
@@ -96,10 +102,8 @@ def _count_failed_code(request, username: str) -> None:
     right, so allauth took its attempt back): codes cannot be guessed past the same limit."""
     from allauth.account.adapter import get_adapter
 
-    try:
+    with _lockout_answered_as_429():
         get_adapter(request).pre_authenticate(request, username=username)
-    except DjangoValidationError as exc:
-        raise AccountLocked(wait=LOCKOUT_SECONDS, detail=_locked_message()) from exc
 
 
 class ProfileRequired(exceptions.APIException):
