@@ -49,14 +49,12 @@ from consult import ratelimit, readcache, sockets
 from consult.models import Comment, LiveEvent, Notification, Profile, RoundtableFacilitator, Statement
 from consult.roles import has_role, role_names
 from consult.selectors_notifications import unread_key
+from consult.services.live import COMMENT_EVENTS
 
 EXPORT_FORMAT = "rayzan-account-data"
 EXPORT_VERSION = 1
 ERASED_PREFIX = "erased-"
 STAFF_ROLES = ("moderator", "official", "editor", "admin")
-# Live events that carry a comment in its public shape, author's name included.
-_COMMENT_EVENTS = ("comment.created", "comment.updated")
-
 # What erasure does with each relation to the user model ("<app>.<Model>.<field>"):
 #   "kept"    the row stays, pointing at the anonymised account (the public record, tallies);
 #   "deleted" the rows are deleted (they exist only for the person);
@@ -368,7 +366,7 @@ def _anonymise_live_events(comments) -> None:
         return
     page_ids = set(comments.values_list("page_id", flat=True))
     languages = dict(Page.objects.filter(pk__in=page_ids).values_list("pk", "locale__language_code"))
-    events = LiveEvent.objects.filter(page_id__in=page_ids, type__in=_COMMENT_EVENTS, data__id__in=ids)
+    events = LiveEvent.objects.filter(page_id__in=page_ids, type__in=COMMENT_EVENTS, data__id__in=ids)
     for event in events.iterator(chunk_size=500):
         if isinstance(event.data.get("author"), dict):
             language = languages.get(event.page_id) or settings.LANGUAGE_CODE

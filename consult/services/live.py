@@ -21,7 +21,8 @@ def _language(page) -> str:
     return page.locale.language_code
 
 
-_COMMENT_EVENTS = ("comment.created", "comment.updated")
+# The events that carry a copy of a comment (rewritten when it changes, or its author is erased).
+COMMENT_EVENTS = ("comment.created", "comment.updated")
 
 
 def public_comment_data(comment) -> dict:
@@ -40,7 +41,7 @@ def public_statement_data(statement) -> dict:
 
 
 def _rewrite_comment_events(comment, data: dict) -> None:
-    LiveEvent.objects.filter(page_id=comment.page_id, type__in=_COMMENT_EVENTS, data__id=comment.pk).update(
+    LiveEvent.objects.filter(page_id=comment.page_id, type__in=COMMENT_EVENTS, data__id=comment.pk).update(
         data=data)
 
 
